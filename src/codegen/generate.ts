@@ -1,0 +1,181 @@
+/**
+ * The C code generator: renders c-templates/*.ejs for a graph and its plan.
+ *
+ * Output is a pure function of (graph, target): no dates, no paths, no host details, so the same
+ * model and options give byte-identical files.
+ */
+import ejs from "ejs";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { shapeSize, type Graph, type Layer } from "../ir/types.js";
+import { lowerLayer, type ConstArray } from "../plan/lowering.js";
+import { planGraph, totalOps, type Plan } from "../plan/plan.js";
+import { STRONGNET_VERSION } from "../version.js";
+
+export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "c-templates");
+
+/** What the header comment says about the board the code was generated for. */
+export interface CodegenTarget {
+  name: string;
+  core: string;
+  clockHz: number;
+  flashBytes: number;
+  ramBytes: number;
+}
+
+export interface GeneratedModel {
+  /** `<name>.c` */
+  source: string;
+  /** `<name>.h` */
+  header: string;
+  plan: Plan;
+}
+
+export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel {
+  const plan = planGraph(graph);
+  const remap = (t: number) => plan.tables.remap[t]!;
+  const layers = graph.layers.map((layer, index) => renderLayer(layer, index, remap));
+  const banner = renderBanner(graph, plan, target);
+  const NAME = graph.name.toUpperCase();
+  const common = {
+    banner,
+    name: graph.name,
+    NAME,
+    arenaBytes: plan.arenaBytes,
+  };
+  const header = render("model.h.ejs", {
+    ...common,
+    guard: `${NAME}_H`,
+    inputShape: graph.inputShape,
+    inputSize: shapeSize(graph.inputShape),
+    outputShape: graph.outputShape,
+    outputSize: shapeSize(graph.outputShape),
+    outputIsClass: graph.layers.at(-1)?.kind === "argmax",
+    layerCount: graph.layers.length,
+  });
+  const kinds = new Set(graph.layers.map((l) => l.kind));
+  const source = render("model.c.ejs", {
+    ...common,
+    tables: plan.tables.unique.map((t) => formatValues(t, 16, 8)),
+    helpers: {
+      requantize: kinds.has("summator") || kinds.has("dense") || kinds.has("conv2d"),
+      readPadded: kinds.has("strong_conv") || kinds.has("conv2d"),
+    },
+    layers,
+    calls: graph.layers.map((layer, index) => ({
+      index,
+      fn: layerFunction(layer),
+      input: bufferExpr(graph, plan, layer.input),
+      output: bufferExpr(graph, plan, layer.id),
+      size: shapeSize(layer.outputShape),
+    })),
+  });
+  return { source, header, plan };
+}
+
+const layerFunction = (layer: Layer) => `layer_${layer.id}`;
+
+/** The C expression for a tensor: the caller's input/output buffer or an arena slice. */
+function bufferExpr(graph: Graph, plan: Plan, id: string): string {
+  if (id === "input") return "in";
+  if (id === graph.outputId) return "out";
+  const slot = plan.layers.find((l) => l.id === id)!.slot!;
+  return `sn_arena.bytes + ${slot.offset}`;
+}
+
+function renderLayer(layer: Layer, index: number, remap: (t: number) => number) {
+  const arrays = lowerLayer(layer, remap).map((a) => formatArray(layer.id, a));
+  const [inH, inW, inC] = layer.inputShape;
+  const [outH, outW] = layer.outputShape;
+  const base = { fn: layerFunction(layer), id: layer.id, size: shapeSize(layer.outputShape), inH, inW, inC, outH, outW };
+  let vars: Record<string, unknown>;
+  switch (layer.kind) {
+    case "lut":
+      vars = { table: remap(layer.table) };
+      break;
+    case "strong":
+      vars = { neurons: layer.neurons.length };
+      break;
+    case "strong_conv":
+      vars = { templates: layer.templates.length, kernel: layer.kernel, stride: layer.stride, padding: layer.padding, padValue: layer.padValue };
+      break;
+    case "summator":
+      vars = { neurons: layer.neurons.length, requant: layer.requant, activation: optionalRemap(layer.activation, remap) };
+      break;
+    case "dense":
+      vars = { units: layer.units, inputs: shapeSize(layer.inputShape), requant: layer.requant, activation: optionalRemap(layer.activation, remap) };
+      break;
+    case "conv2d":
+      vars = {
+        filters: layer.filters, kernel: layer.kernel, stride: layer.stride, padding: layer.padding, padValue: layer.padValue,
+        requant: layer.requant, activation: optionalRemap(layer.activation, remap),
+      };
+      break;
+    case "maxpool":
+      vars = { pool: layer.pool, stride: layer.stride };
+      break;
+    case "argmax":
+      vars = { size: shapeSize(layer.inputShape) };
+      break;
+  }
+  const code = render(`layers/${layer.kind}.c.ejs`, { ...base, ...vars });
+  return { index, id: layer.id, kind: layer.kind, inputShape: layer.inputShape, outputShape: layer.outputShape, arrays, code };
+}
+
+const optionalRemap = (t: number | undefined, remap: (t: number) => number) => (t === undefined ? undefined : remap(t));
+
+function formatArray(layerId: string, a: ConstArray) {
+  const perLine = a.ctype === "int32_t" || a.ctype === "uint32_t" ? 8 : 16;
+  return {
+    name: `${layerId}_${a.role}`,
+    ctype: a.ctype,
+    length: a.values.length,
+    comment: a.comment,
+    body: formatValues(a.values, perLine, 4),
+  };
+}
+
+/** Comma-separated values, `perLine` a line, right-aligned so columns line up. */
+export function formatValues(values: ArrayLike<number>, perLine: number, indent: number): string {
+  const text = Array.from(values, (v) => (v === -2147483648 ? "(-2147483647 - 1)" : String(v)));
+  const width = Math.max(...text.map((t) => t.length));
+  const lines: string[] = [];
+  for (let i = 0; i < text.length; i += perLine) {
+    lines.push(" ".repeat(indent) + text.slice(i, i + perLine).map((t) => t.padStart(width)).join(", "));
+  }
+  return lines.join(",\n");
+}
+
+function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefined): string {
+  const t = plan.totals;
+  const lines = [
+    `${graph.name}: generated by strongnet ${STRONGNET_VERSION}. Do not edit; regenerate from the model file.`,
+    "",
+    `model     ${graph.name}${graph.description ? ` - ${graph.description.replace(/\s+/g, " ")}` : ""}`,
+    `sha256    ${graph.hash}`,
+    target
+      ? `board     ${target.name} (${target.core}, ${target.clockHz / 1e6} MHz, ${kib(target.flashBytes)} flash, ${kib(target.ramBytes)} RAM)`
+      : "board     none given (portable C99)",
+    "",
+    "budget (from the plan; `strongnet report` measures the built image)",
+    `  const data in flash  ${plan.constBytes} bytes (${plan.tables.unique.length} tables: ${plan.tableBytes} bytes, weights and index tables: ${plan.constBytes - plan.tableBytes} bytes)`,
+    `  activation arena     ${plan.arenaBytes} bytes (static, liveness-planned)`,
+    `  ops per inference    ${totalOps(t)}: ${t.lookups} table lookups, ${t.minmax} min/max, ${t.macs} multiply-accumulates, ${t.requants} requantizations, ${t.compares} compares`,
+    "",
+    "layers",
+    ...graph.layers.map((l, i) => {
+      const p = plan.layers[i]!;
+      return `  ${String(i).padStart(2)} ${l.id.padEnd(16)} ${l.kind.padEnd(11)} ${l.inputShape.join("x").padStart(9)} -> ${l.outputShape.join("x").padEnd(9)} ${String(totalOps(p.ops)).padStart(8)} ops`;
+    }),
+  ];
+  // "*/" inside a description would end the comment early.
+  return ["/*", ...lines.map((l) => ` * ${l.replaceAll("*/", "* /")}`.trimEnd()), " */"].join("\n");
+}
+
+const kib = (bytes: number) => (bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`);
+
+function render(template: string, data: Record<string, unknown>): string {
+  const path = join(TEMPLATE_DIR, template);
+  return ejs.render(readFileSync(path, "utf8"), data, { filename: path, escape: (s: unknown) => String(s) });
+}

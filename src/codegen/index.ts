@@ -1,0 +1,1 @@
+export { generateC, formatValues, TEMPLATE_DIR, type CodegenTarget, type GeneratedModel } from "./generate.js";

@@ -1,0 +1,223 @@
+/**
+ * The memory plan and the operation counts of a graph.
+ *
+ * Activations live in one static arena. Each intermediate tensor is live from the step that
+ * writes it to the last step that reads it; tensors whose lifetimes do not overlap may share
+ * bytes. Offsets are assigned greedily, largest tensor first, each at the lowest 4-byte aligned
+ * offset that does not collide with an already placed tensor whose lifetime overlaps
+ * (the "greedy by size" strategy of TFLite Micro's planner). The model input is the caller's
+ * buffer and the output layer writes straight into the caller's output buffer, so neither takes
+ * arena space.
+ */
+import { INPUT_ID, shapeSize, type Graph, type Layer } from "../ir/types.js";
+import { arrayBytes, lowerLayer } from "./lowering.js";
+
+export const ARENA_ALIGN = 4;
+
+export interface BufferSlot {
+  layerId: string;
+  offset: number;
+  size: number;
+  /** first and last execution step (layer index) during which the tensor is live */
+  firstStep: number;
+  lastStep: number;
+}
+
+export interface OpCounts {
+  /** table lookups (LUT layers, strong-neuron literals, fused activations) */
+  lookups: number;
+  /** min and max operations of strong neurons */
+  minmax: number;
+  /** multiply-accumulates of summators, dense and conv layers */
+  macs: number;
+  /** requantizations (one per summator/dense/conv output) */
+  requants: number;
+  /** comparisons of max pooling and argmax */
+  compares: number;
+}
+
+export interface LayerPlan {
+  id: string;
+  kind: Layer["kind"];
+  ops: OpCounts;
+  /** bytes of const parameters in flash (weights, biases, index tables), excluding shared LUTs */
+  paramBytes: number;
+  /** null for the output layer, which writes into the caller's buffer */
+  slot: BufferSlot | null;
+}
+
+export interface TableDedup {
+  /** the distinct tables that survive, in first-use order */
+  unique: Int8Array[];
+  /** original table index -> index into `unique` */
+  remap: number[];
+}
+
+export interface Plan {
+  arenaBytes: number;
+  layers: LayerPlan[];
+  totals: OpCounts;
+  tables: TableDedup;
+  /** bytes of the de-duplicated tables */
+  tableBytes: number;
+  /** weights + index tables + LUTs: the model's const data in flash (code excluded) */
+  constBytes: number;
+}
+
+export function planGraph(graph: Graph): Plan {
+  const tables = dedupTables(graph);
+  const slots = planArena(graph);
+  const layers = graph.layers.map((layer) => ({
+    id: layer.id,
+    kind: layer.kind,
+    ops: countOps(layer),
+    paramBytes: lowerLayer(layer, (t) => tables.remap[t]!).reduce((sum, a) => sum + arrayBytes(a), 0),
+    slot: slots.get(layer.id) ?? null,
+  }));
+  const totals = layers.reduce((sum, l) => addOps(sum, l.ops), zeroOps());
+  const arenaBytes = Math.max(0, ...[...slots.values()].map((s) => s.offset + s.size));
+  const tableBytes = tables.unique.length * 256;
+  const constBytes = tableBytes + layers.reduce((sum, l) => sum + l.paramBytes, 0);
+  return { arenaBytes, layers, totals, tables, tableBytes, constBytes };
+}
+
+/** Identical tables are stored once; the remap keeps every reference valid. */
+export function dedupTables(graph: Graph): TableDedup {
+  const used = usedTables(graph);
+  const byContent = new Map<string, number>();
+  const unique: Int8Array[] = [];
+  const remap = graph.tables.map(() => -1);
+  for (const index of used) {
+    const key = Buffer.from(graph.tables[index]!.buffer, graph.tables[index]!.byteOffset, 256).toString("hex");
+    let target = byContent.get(key);
+    if (target === undefined) {
+      target = unique.length;
+      unique.push(graph.tables[index]!);
+      byContent.set(key, target);
+    }
+    remap[index] = target;
+  }
+  return { unique, remap };
+}
+
+/** Table indices in first-use order, so the emitted order follows the network. */
+function usedTables(graph: Graph): number[] {
+  const seen = new Set<number>();
+  const visit = (t: number | undefined) => {
+    if (t !== undefined) seen.add(t);
+  };
+  for (const layer of graph.layers) {
+    switch (layer.kind) {
+      case "lut":
+        visit(layer.table);
+        break;
+      case "strong":
+        layer.neurons.forEach((n) => n.forEach((g) => g.forEach((l) => visit(l.table))));
+        break;
+      case "strong_conv":
+        layer.templates.forEach((n) => n.forEach((g) => g.forEach((l) => visit(l.table))));
+        break;
+      case "summator":
+      case "dense":
+      case "conv2d":
+        visit(layer.activation);
+        break;
+    }
+  }
+  return [...seen];
+}
+
+function planArena(graph: Graph): Map<string, BufferSlot> {
+  const lastRead = new Map<string, number>();
+  graph.layers.forEach((layer, step) => lastRead.set(layer.input, step));
+  const tensors: BufferSlot[] = graph.layers
+    .map((layer, step) => ({ layer, step }))
+    .filter(({ layer }) => layer.id !== graph.outputId)
+    .map(({ layer, step }) => ({
+      layerId: layer.id,
+      offset: 0,
+      size: shapeSize(layer.outputShape),
+      firstStep: step,
+      lastStep: lastRead.get(layer.id) ?? step,
+    }));
+  // Largest first; ties broken by execution order so the plan is deterministic.
+  const order = [...tensors].sort((a, b) => b.size - a.size || a.firstStep - b.firstStep);
+  const placed: BufferSlot[] = [];
+  for (const t of order) {
+    const overlapping = placed
+      .filter((p) => p.firstStep <= t.lastStep && t.firstStep <= p.lastStep)
+      .sort((a, b) => a.offset - b.offset);
+    let offset = 0;
+    for (const p of overlapping) {
+      if (offset + t.size <= p.offset) break;
+      offset = Math.max(offset, alignUp(p.offset + p.size));
+    }
+    t.offset = offset;
+    placed.push(t);
+  }
+  return new Map(tensors.map((t) => [t.layerId, t]));
+}
+
+const alignUp = (n: number) => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
+
+export const zeroOps = (): OpCounts => ({ lookups: 0, minmax: 0, macs: 0, requants: 0, compares: 0 });
+
+export function addOps(a: OpCounts, b: OpCounts): OpCounts {
+  return {
+    lookups: a.lookups + b.lookups,
+    minmax: a.minmax + b.minmax,
+    macs: a.macs + b.macs,
+    requants: a.requants + b.requants,
+    compares: a.compares + b.compares,
+  };
+}
+
+export const totalOps = (o: OpCounts): number => o.lookups + o.minmax + o.macs + o.requants + o.compares;
+
+function countOps(layer: Layer): OpCounts {
+  const ops = zeroOps();
+  const outputs = shapeSize(layer.outputShape);
+  const strong = (neurons: readonly (readonly (readonly unknown[])[])[], positions: number) => {
+    for (const groups of neurons) {
+      const literals = groups.reduce((s, g) => s + g.length, 0);
+      ops.lookups += literals * positions;
+      ops.minmax += (literals - 1) * positions; // (literals - groups) mins + (groups - 1) maxes
+    }
+  };
+  const fused = (activation: number | undefined) => {
+    ops.requants += outputs;
+    if (activation !== undefined) ops.lookups += outputs;
+  };
+  switch (layer.kind) {
+    case "lut":
+      ops.lookups += outputs;
+      break;
+    case "strong":
+      strong(layer.neurons, 1);
+      break;
+    case "strong_conv":
+      strong(layer.templates, layer.outputShape[0] * layer.outputShape[1]);
+      break;
+    case "summator":
+      ops.macs += layer.neurons.reduce((s, n) => s + n.terms.length, 0);
+      fused(layer.activation);
+      break;
+    case "dense":
+      ops.macs += layer.weights.length;
+      fused(layer.activation);
+      break;
+    case "conv2d":
+      ops.macs += layer.outputShape[0] * layer.outputShape[1] * layer.weights.length;
+      fused(layer.activation);
+      break;
+    case "maxpool":
+      ops.compares += outputs * (layer.pool[0] * layer.pool[1] - 1);
+      break;
+    case "argmax":
+      ops.compares += shapeSize(layer.inputShape) - 1;
+      break;
+  }
+  return ops;
+}
+
+export { INPUT_ID };
