@@ -1,0 +1,194 @@
+/**
+ * Every way a model file can be malformed or inconsistent is refused with a ModelError that
+ * names the field path and the reason.
+ */
+import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ModelError } from "../src/format/errors.js";
+import { loadModelFile, parseModel, saveModelFile } from "../src/format/load.js";
+import type { ModelFileInput } from "../src/format/schema.js";
+import { buildGraph, encodeInt8 } from "../src/ir/build.js";
+import { randomModel } from "./helpers/random-model.js";
+
+const identity = encodeInt8(Array.from({ length: 256 }, (_, i) => i - 128));
+
+/** input 4x4x1 -> strong (2 neurons) -> summator (2) -> argmax */
+function smallModel(): ModelFileInput {
+  return {
+    format: "strongnet-model",
+    version: 1,
+    name: "small",
+    input: { shape: [4, 4, 1] },
+    tables: [identity],
+    layers: [
+      { id: "s", kind: "strong", input: "input", neurons: [{ groups: [[{ input: 0, table: 0 }, { input: 5, table: 0 }]] }, { groups: [[{ input: 15, table: 0 }]] }] },
+      { id: "sum", kind: "summator", input: "s", requant: { multiplier: 1, shift: 0 }, neurons: [{ bias: 0, terms: [{ input: 0, weight: 1 }] }, { bias: 3, terms: [{ input: 1, weight: -2 }] }] },
+      { id: "cls", kind: "argmax", input: "sum" },
+    ],
+    output: "cls",
+  };
+}
+
+function load(model: unknown) {
+  return buildGraph(parseModel(model));
+}
+
+/** Applies `edit` to a fresh small model and expects the given field and reason. */
+function expectRefused(edit: (m: any) => void, field: string, reason: RegExp) {
+  const m = structuredClone(smallModel()) as any;
+  edit(m);
+  let error: unknown;
+  try {
+    load(m);
+  } catch (err) {
+    error = err;
+  }
+  expect(error, "the model should be refused").toBeInstanceOf(ModelError);
+  expect((error as ModelError).field).toBe(field);
+  expect((error as ModelError).reason).toMatch(reason);
+  expect((error as ModelError).message).toBe(`${field}: ${(error as ModelError).reason}`);
+}
+
+describe("model file validation", () => {
+  it("accepts the small model and random models with every layer kind", () => {
+    expect(load(smallModel()).layers.map((l) => l.id)).toEqual(["s", "sum", "cls"]);
+    for (const seed of [1, 2, 3]) expect(load(randomModel(seed)).layers.length).toBeGreaterThan(5);
+  });
+
+  it("refuses an unknown version, naming the supported one", () => {
+    expectRefused((m) => (m.version = 2), "version", /unsupported version 2 .*version 1/);
+  });
+
+  it("refuses a file that is not a strongnet model", () => {
+    expectRefused((m) => (m.format = "onnx"), "format", /expected "strongnet-model"/);
+  });
+
+  it("refuses bad base64 in a table", () => {
+    expectRefused((m) => (m.tables[0] = "not*base64!"), "tables[0]", /not valid base64/);
+  });
+
+  it("refuses a table of the wrong size", () => {
+    expectRefused((m) => (m.tables[0] = encodeInt8([1, 2, 3])), "tables[0]", /256 entries.*3 bytes/);
+  });
+
+  it("refuses a literal whose input index is out of range", () => {
+    expectRefused((m) => (m.layers[0].neurons[0].groups[0][1].input = 16), "layers[0].neurons[0].groups[0][1].input", /index 16 is out of range \(input has 16\)/);
+  });
+
+  it("refuses a literal that names a missing table", () => {
+    expectRefused((m) => (m.layers[0].neurons[1].groups[0][0].table = 4), "layers[0].neurons[1].groups[0][0].table", /out of range \(tables has 1\)/);
+  });
+
+  it("refuses a summator term out of range", () => {
+    expectRefused((m) => (m.layers[1].neurons[1].terms[0].input = 2), "layers[1].neurons[1].terms[0].input", /index 2 is out of range/);
+  });
+
+  it("refuses a neuron over the literal bound", () => {
+    expectRefused(
+      (m) => (m.layers[0].neurons[0].groups = [Array.from({ length: 17 }, () => ({ input: 0, table: 0 }))]),
+      "layers[0].neurons[0].groups",
+      /17 literals, more than maxLiterals \(16\)/,
+    );
+  });
+
+  it("honours a file's own literal bound", () => {
+    expectRefused((m) => (m.maxLiterals = 1), "layers[0].neurons[0].groups", /2 literals, more than maxLiterals \(1\)/);
+  });
+
+  it("refuses dense weights of the wrong shape", () => {
+    expectRefused(
+      (m) => (m.layers[1] = { id: "sum", kind: "dense", input: "s", units: 3, weights: encodeInt8([1, 2, 3, 4, 5]), bias: [0, 0, 0], requant: { multiplier: 1, shift: 0 } }),
+      "layers[1].weights",
+      /expected 6 values \(units \(3\) x inputs \(2\)\), got 5/,
+    );
+  });
+
+  it("refuses a bias of the wrong length", () => {
+    expectRefused(
+      (m) => (m.layers[1] = { id: "sum", kind: "dense", input: "s", units: 2, weights: encodeInt8([1, 2, 3, 4]), bias: [0], requant: { multiplier: 1, shift: 0 } }),
+      "layers[1].bias",
+      /expected 2 values \(units\), got 1/,
+    );
+  });
+
+  it("refuses conv weights that do not match filters x kernel x channels", () => {
+    expectRefused(
+      (m) => (m.layers[0].input = "c") && m.layers.unshift({ id: "c", kind: "conv2d", input: "input", filters: 2, kernel: [3, 3], weights: encodeInt8(new Array(17).fill(1)), bias: [0, 0], requant: { multiplier: 1, shift: 0 } }),
+      "layers[0].weights",
+      /expected 18 values/,
+    );
+  });
+
+  it("refuses a window larger than the input", () => {
+    expectRefused((m) => (m.layers[0].input = "p") && m.layers.unshift({ id: "p", kind: "maxpool", input: "input", pool: [5, 5] }), "layers[0].kernel", /larger than the padded input 4x4/);
+  });
+
+  it("refuses a cycle, naming it", () => {
+    // cls reads sum, sum reads s, s reads sum: the walk back from the output meets sum twice.
+    expectRefused((m) => (m.layers[0].input = "sum"), "layers[1].input", /cycle: sum -> s -> sum/);
+  });
+
+  it("refuses a reference to a missing layer", () => {
+    expectRefused((m) => (m.layers[1].input = "nope"), "layers[1].input", /no layer has id "nope"/);
+  });
+
+  it("refuses an unknown output", () => {
+    expectRefused((m) => (m.output = "logits"), "output", /no layer has id "logits"/);
+  });
+
+  it("refuses duplicate ids", () => {
+    expectRefused((m) => (m.layers[1].id = "s"), "layers[1].id", /duplicate id "s"/);
+  });
+
+  it("refuses layers that do not reach the output", () => {
+    expectRefused((m) => (m.output = "sum"), "layers[2]", /does not contribute to the output/);
+  });
+
+  it("refuses ids that are not C identifiers", () => {
+    expectRefused((m) => (m.layers[2].id = "2cls"), "layers[2].id", /C identifier/);
+  });
+
+  it("refuses an unknown layer kind and unknown fields", () => {
+    expectRefused((m) => (m.layers[2].kind = "softmax"), "layers[2].kind", /./);
+    expectRefused((m) => (m.layers[2].dropout = 0.5), "layers[2]", /dropout/);
+  });
+
+  it("refuses out-of-range integers with the field path", () => {
+    expectRefused((m) => (m.layers[1].neurons[0].terms[0].weight = 128), "layers[1].neurons[0].terms[0].weight", /128|<=127|too big/i);
+    expectRefused((m) => (m.layers[1].requant.shift = 63), "layers[1].requant.shift", /./);
+  });
+
+  it("refuses weights whose worst-case accumulator overflows int32", () => {
+    expectRefused((m) => (m.layers[1].neurons[0].bias = 2 ** 31 - 100), "layers[1].neurons[0]", /overflows int32/);
+  });
+
+  it("refuses argmax over more than 128 values", () => {
+    expectRefused(
+      (m) => (m.layers[1].neurons = Array.from({ length: 129 }, () => ({ bias: 0, terms: [{ input: 0, weight: 1 }] }))),
+      "layers[2].input",
+      /at most 128/,
+    );
+  });
+
+  it("loading a file that is not JSON, or missing, gives a one-line error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "strongnet-format-"));
+    writeFileSync(join(dir, "bad.json"), "{ nope");
+    expect(() => loadModelFile(join(dir, "bad.json"))).toThrow(/bad\.json is not valid JSON/);
+    expect(() => loadModelFile(join(dir, "missing.json"))).toThrow(/cannot read model file .*missing\.json: ENOENT/);
+  });
+
+  it("save validates first and writes atomically (no temp file left, invalid model writes nothing)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "strongnet-format-"));
+    const path = join(dir, "m.json");
+    saveModelFile(path, smallModel());
+    expect(loadModelFile(path).name).toBe("small");
+    const before = readFileSync(path, "utf8");
+    const broken = structuredClone(smallModel()) as any;
+    broken.version = 9;
+    expect(() => saveModelFile(path, broken)).toThrow(ModelError);
+    expect(readFileSync(path, "utf8")).toBe(before);
+    expect(readdirSync(dir)).toEqual(["m.json"]);
+  });
+});
