@@ -1,0 +1,60 @@
+/**
+ * The strongnet command line. Each subcommand lives in its own file under commands/; this file
+ * wires them into commander and turns errors into one-line messages and exit codes CI can use.
+ */
+import { Command, CommanderError } from "commander";
+import { STRONGNET_VERSION } from "../version.js";
+import { registerBoards } from "./commands/boards.js";
+import { registerCompile } from "./commands/compile.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerVerify } from "./commands/verify.js";
+import { exitCodeFor, EXIT, formatError } from "./errors.js";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("strongnet")
+    .description(
+      "Compile sparse strong-neuron networks and int8 layers into self-contained C99 for Cortex-M,\n" +
+        "prove the firmware bit-exact under QEMU against the TypeScript reference, and report budgets.",
+    )
+    .version(STRONGNET_VERSION)
+    .showHelpAfterError()
+    .addHelpText(
+      "after",
+      `
+Exit codes:
+  ${EXIT.ok}  success
+  ${EXIT.checkFailed}  a check failed: firmware output differs from the reference, or over a budget
+  ${EXIT.badInput}  bad input: malformed or inconsistent model file, unknown board, bad option
+  ${EXIT.environment}  environment: toolchain or QEMU missing, build failed, emulator crashed
+
+Examples:
+  strongnet demo
+  strongnet boards
+  strongnet compile models/mnist_demo.json --board nucleo-f411re -o build/mnist_demo
+  strongnet verify models/mnist_demo.json --board bbc-microbit-v1 --vectors 200`,
+    );
+  registerCompile(program);
+  registerVerify(program);
+  registerBoards(program);
+  registerDemo(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0; usage errors were printed.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    process.stderr.write(`strongnet: ${formatError(err)}\n`);
+    return exitCodeFor(err);
+  }
+}
