@@ -7,6 +7,8 @@ import { STRONGNET_VERSION } from "../version.js";
 import { registerBoards } from "./commands/boards.js";
 import { registerCompile } from "./commands/compile.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerExport } from "./commands/export.js";
+import { registerFlash } from "./commands/flash.js";
 import { registerVerify } from "./commands/verify.js";
 import { exitCodeFor, EXIT, formatError } from "./errors.js";
 
@@ -38,6 +40,8 @@ Examples:
   registerVerify(program);
   registerBoards(program);
   registerDemo(program);
+  registerExport(program);
+  registerFlash(program);
   return program;
 }
 

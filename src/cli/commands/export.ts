@@ -1,0 +1,58 @@
+import { type Command, Option } from "commander";
+import { EXPORT_FORMATS, exportPackage, readTestInput, type ExportFormat } from "../../export/index.js";
+import { getBoard } from "../../firmware/boards.js";
+import { loadGraph } from "../../ir/index.js";
+import { BudgetError, checkFit } from "../../plan/fit.js";
+import { generateC } from "../../codegen/index.js";
+import { toTarget } from "./compile.js";
+import { printJson } from "../output.js";
+
+export interface PackageOptionValues {
+  input?: string;
+  libVersion?: string;
+  author?: string;
+  url?: string;
+}
+
+/** Options shared by export and flash: what goes into the package besides the model. */
+export function addPackageOptions(cmd: Command): Command {
+  return cmd
+    .option("--input <file>", "test input embedded in the example: JSON array of int8, or raw bytes (default: metadata.exampleInput, else a fixed pseudo-random vector)")
+    .option("--lib-version <semver>", "library version", "1.0.0")
+    .option("--author <text>", "library author and maintainer", "strongnet")
+    .option("--url <url>", "library home page (default: the paper the model family follows)");
+}
+
+export function packageOptions(opts: PackageOptionValues) {
+  return {
+    input: opts.input === undefined ? undefined : readTestInput(opts.input),
+    version: opts.libVersion,
+    author: opts.author,
+    url: opts.url,
+  };
+}
+
+export function registerExport(program: Command): void {
+  const cmd = program
+    .command("export")
+    .description("write a ready library for a board: Arduino (spec 1.5), PlatformIO, or CMake")
+    .argument("<model>", "model file (.json, strongnet-model version 1)")
+    .requiredOption("-b, --board <name>", "board to build for (see `strongnet boards`)")
+    .addOption(new Option("-f, --format <format>", "package format").choices([...EXPORT_FORMATS]).default("arduino"))
+    .option("-o, --out <dir>", "output directory (replaced atomically)", "build/<name>-<format>")
+    .option("--json", "print a machine-readable summary instead of text");
+  addPackageOptions(cmd).action(
+    (modelPath: string, opts: PackageOptionValues & { board: string; format: ExportFormat; out: string; json?: boolean }) => {
+      const graph = loadGraph(modelPath);
+      const board = getBoard(opts.board);
+      const problems = checkFit(generateC(graph, toTarget(board)).plan, board);
+      if (problems.length) throw new BudgetError(problems);
+      const dir = opts.out.replace("<name>", graph.name).replace("<format>", opts.format);
+      const pkg = exportPackage(graph, dir, { ...packageOptions(opts), format: opts.format, board });
+      if (opts.json) return printJson({ model: graph.name, sha256: graph.hash, board: board.name, ...pkg, expectedOutput: Array.from(pkg.expectedOutput) });
+      console.log(`exported ${graph.name} for ${board.name} as a ${opts.format} package: ${pkg.dir}`);
+      for (const f of pkg.files) console.log(`  ${f}`);
+      console.log(`  example ${pkg.example}: expected output ${Array.from(pkg.expectedOutput).join(" ")}`);
+    },
+  );
+}
