@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what strongnet needs and is missing: npm packages, the ARM cross toolchain, QEMU,
-# clang with its sanitizer runtime (host tests), and the Fashion-MNIST dataset. Safe to run
+# clang with its sanitizer runtime (host tests), the Fashion-MNIST dataset, and for the export
+# tests cmake, the Arduino AVR toolchain (arduino-builder, arduino-core-avr) and simavr. Safe to run
 # again: it only installs what is absent. Used by `npm run demo`, `npm test` and .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc clang libclang-rt-dev dataset-fashion-mnist)
+DEBIAN_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc clang libclang-rt-dev dataset-fashion-mnist
+  cmake arduino-builder arduino-core-avr simavr)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

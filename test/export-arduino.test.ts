@@ -142,7 +142,17 @@ describe.skipIf(!arduinoBuilder)("Arduino AVR build (Debian arduino-builder + ar
     const ours = out.split("\n").filter((l) => l.includes(pkg.dir) && /warning|error/i.test(l));
     expect(ours).toEqual([]);
     expect(out).toMatch(/Sketch uses \d+ bytes/);
-    expect(existsSync(join(build, `${pkg.demoName}.ino.hex`))).toBe(true);
+    const elf = join(build, `${pkg.demoName}.ino.elf`);
+    expect(existsSync(elf)).toBe(true);
+    if (spawnSync("simavr", ["--list-cores"]).error === undefined) {
+      // The sketch loops forever (one inference a second): run it for a few seconds of host time.
+      const run = spawnSync("simavr", ["-m", "atmega2560", "-f", "16000000", elf], { encoding: "utf8", timeout: 4000 });
+      const text = `${run.stdout}${run.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
+      const first = text.split("\n").find((l) => l.startsWith("output:"));
+      expect(first?.replace(/\.+$/, "")).toBe(`output: ${Array.from(pkg.expectedOutput).join(" ")}`);
+      expect(text).toContain("reference: match");
+      expect(text).toMatch(/micros: \d+ \(best \d+, no cycle counter on this core\)/);
+    }
   }, 120_000);
 });
 
