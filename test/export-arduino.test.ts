@@ -34,6 +34,15 @@ describe("Arduino library specification 1.5", () => {
     expect(pkg.files).toContain(`examples/${graph.name}_demo/${graph.name}_demo.ino`);
   });
 
+  it.each(["_private_model", `m${"x".repeat(62)}`])("a model named %s still gives valid library and sketch names", (name) => {
+    const graph = buildGraph(parseModel(randomModel(20, name)));
+    const pkg = exportPackage(graph, join(tempDir("names"), "lib"), { format: "arduino", board: boards[0]! });
+    expect(checkArduinoLibrary(pkg.dir)).toEqual([]);
+    expect(pkg.libraryName.length).toBeLessThanOrEqual(63);
+    expect(pkg.demoName.length).toBeLessThanOrEqual(63);
+    expect(pkg.files).toContain(`src/${name}.h`);
+  });
+
   const broken: [string, (dir: string) => void, RegExp][] = [
     ["no library.properties", (d) => rmSync(join(d, "library.properties")), /library\.properties.*missing/],
     ["a missing required field", (d) => editProps(d, (p) => p.replace(/^maintainer=.*\n/m, "")), /maintainer.*required field is missing/],

@@ -8,7 +8,7 @@ import { accessSync, constants, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import type { Graph } from "../ir/types.js";
-import { exportPackage, ExportError, type ExportBoard, type ExportOptions } from "./package.js";
+import { exportPackage, ExportError, packageNames, type ExportBoard, type ExportOptions } from "./package.js";
 
 export interface FlashPlan {
   board: string;
@@ -46,7 +46,7 @@ export function planFlash(graph: Graph, opts: { board: ExportBoard; port: string
   const fqbn = requireFqbn(opts.board);
   if (!opts.port.trim()) throw new ExportError("--port is empty; give the serial port of the board, e.g. /dev/ttyACM0 or COM3");
   const sketchbook = resolve(opts.sketchbook ?? mkdtempSync(join(tmpdir(), "strongnet-flash-")));
-  const pkg = exportPackage(graph, join(sketchbook, "libraries", graph.name), { ...opts.exportOptions, format: "arduino", board: opts.board });
+  const pkg = exportPackage(graph, join(sketchbook, "libraries", packageNames(graph.name).libraryName), { ...opts.exportOptions, format: "arduino", board: opts.board });
   const sketchDir = join(pkg.dir, pkg.example);
   const buildDir = join(sketchbook, "build", `${graph.name}_${opts.board.name}`);
   return {

@@ -81,12 +81,12 @@ export function renderPackage(graph: Graph, opts: ExportOptions): { files: Map<s
   if (/[\r\n]/.test(author)) throw new ExportError("--author must be one line");
   const url = opts.url ?? DEFAULT_URL;
   if (!/^https?:\/\/\S+$/.test(url)) throw new ExportError(`--url "${url}" is not an http(s) URL`);
-  const demoName = `${name}_demo`;
+  const { libraryName, demoName } = packageNames(name);
   const description = graph.description?.replace(/\s+/g, " ").trim();
   const data = {
     name,
     NAME,
-    libraryName: name,
+    libraryName,
     demoName,
     format,
     version,
@@ -133,7 +133,16 @@ export function renderPackage(graph: Graph, opts: ExportOptions): { files: Map<s
     files: [...files.keys()].sort(),
   };
   files.set(MANIFEST, JSON.stringify(manifest, null, 2) + "\n");
-  return { files, libraryName: name, demoName, example, expectedOutput };
+  return { files, libraryName, demoName, example, expectedOutput };
+}
+
+/**
+ * Arduino library and sketch folder names must start with a letter or digit and have at most 63
+ * characters; a model name is a C identifier of up to 63 characters that may start with "_".
+ */
+export function packageNames(name: string): { libraryName: string; demoName: string } {
+  const libraryName = /^[A-Za-z0-9]/.test(name) ? name : `strongnet${name}`.slice(0, 63);
+  return { libraryName, demoName: `${libraryName.slice(0, 63 - "_demo".length)}_demo` };
 }
 
 /** Renders the package and puts it at dir atomically (see the file comment). */
