@@ -34,7 +34,9 @@ Examples:
   strongnet demo
   strongnet boards
   strongnet compile models/mnist_demo.json --board nucleo-f411re -o build/mnist_demo
-  strongnet verify models/mnist_demo.json --board bbc-microbit-v1 --vectors 200`,
+  strongnet verify models/mnist_demo.json --board bbc-microbit-v1 --vectors 200
+  strongnet export models/mnist_demo.json --board nucleo-f411re --format arduino -o build/mnist_demo-arduino
+  strongnet flash models/mnist_demo.json --board arduino-zero --port /dev/ttyACM0`,
     );
   registerCompile(program);
   registerVerify(program);
@@ -48,8 +50,12 @@ Examples:
 /** Runs the CLI and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // Subcommands copy these settings only when they are created, so set them on each one too:
+  // otherwise a bad subcommand option makes commander call process.exit(1) instead of exit 2.
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride();
+    cmd.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  }
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);

@@ -17,7 +17,7 @@ export interface PackageOptionValues {
 /** Options shared by export and flash: what goes into the package besides the model. */
 export function addPackageOptions(cmd: Command): Command {
   return cmd
-    .option("--input <file>", "test input embedded in the example: JSON array of int8, or raw bytes (default: metadata.exampleInput, else a fixed pseudo-random vector)")
+    .option("--input <file>", "test input embedded in the example: JSON array of int8, or raw bytes (default: metadata.exampleInput, else test image 0 of metadata.dataset, else a fixed pseudo-random vector)")
     .option("--lib-version <semver>", "library version", "1.0.0")
     .option("--author <text>", "library author and maintainer", "strongnet")
     .option("--url <url>", "library home page (default: the paper the model family follows)");
@@ -50,7 +50,7 @@ export function registerExport(program: Command): void {
       const dir = opts.out.replace("<name>", graph.name).replace("<format>", opts.format);
       const pkg = exportPackage(graph, dir, { ...packageOptions(opts), format: opts.format, board });
       if (opts.json) return printJson({ model: graph.name, sha256: graph.hash, board: board.name, ...pkg, expectedOutput: Array.from(pkg.expectedOutput) });
-      console.log(`exported ${graph.name} for ${board.name} as a ${opts.format} package: ${pkg.dir}`);
+      console.log(`exported ${graph.name} for ${board.name} (${opts.format} package): ${pkg.dir}`);
       for (const f of pkg.files) console.log(`  ${f}`);
       console.log(`  example ${pkg.example}: expected output ${Array.from(pkg.expectedOutput).join(" ")}`);
     },
