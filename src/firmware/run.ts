@@ -1,0 +1,238 @@
+/**
+ * Runs a test firmware (see build.ts) in qemu-system-arm and parses what it reports.
+ *
+ * Vectors go in through a file: the host writes vectors.bin (inputSize bytes per vector) into a
+ * fresh run directory, QEMU starts there, and the firmware reads it with semihosting SYS_READ one
+ * vector at a time, so any number of vectors runs in one boot with a 16 KB-RAM image. Results come
+ * back the same way in results.txt (text records, see c-templates/harness.c.ejs).
+ *
+ * Instruction counts: QEMU runs with `-icount shift=S,sleep=off`, so each instruction advances the
+ * virtual clock by exactly 2^S ns, and SysTick (processor clock) becomes a deterministic counter.
+ * The board's qemu.icountShift chooses S so one instruction lasts at least one SysTick period.
+ * The firmware calibrates every run: it times its own spin loop of exactly 2 instructions per
+ * iteration for two lengths, which gives ticks per instruction; an empty measurement gives the
+ * timing overhead. instructions = round((ticks - empty) / ticksPerInstruction).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Board } from "./boards.js";
+import { metaPath, type FirmwareMeta } from "./build.js";
+import { EmulatorError, requireTool } from "./tools.js";
+
+export interface RunFirmwareOptions {
+  board: Board;
+  elfPath: string;
+  vectors: Int8Array[];
+  /** wall-clock limit for the QEMU process (default 60 s); it is killed after that */
+  timeoutMs?: number;
+  /** trace mode: also return every byte of this layer's output for this vector */
+  dump?: { vector: number; layer: number };
+  /** keep the run directory (vectors.bin, results.txt) for inspection */
+  keepRunDir?: boolean;
+}
+
+export interface VectorResult {
+  output: Int8Array;
+  /** trace mode: FNV-1a 32-bit of each layer's output bytes, by layer index */
+  layerHashes?: number[];
+  /** trace mode: each layer's output size in bytes */
+  layerSizes?: number[];
+  /** count mode: instructions executed by <name>_predict (including its call and return) */
+  instructions?: number;
+  /** count mode: raw SysTick ticks around predict */
+  ticks?: number;
+}
+
+export interface FirmwareRun {
+  vectors: VectorResult[];
+  /** the requested layer dump (trace mode with `dump`) */
+  dump?: { vector: number; layer: number; data: Int8Array };
+  /** peak stack use over the whole run (painted-stack measurement), and the stack available */
+  stackBytesUsed: number;
+  stackBytesAvailable: number;
+  /** count mode: the calibration the firmware measured */
+  calibration?: { ticksPerInstruction: number; emptyTicks: number; spinTicks: [number, number]; spinIterations: [number, number] };
+  /** the QEMU command line that ran, for reproduction */
+  command: string[];
+  runDir: string;
+}
+
+/** FNV-1a 32-bit over the bytes of `data` (as the firmware computes per layer). */
+export function fnv1a32(data: Int8Array | Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (const v of data) {
+    h ^= v & 0xff;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+function parseHexBytes(hex: string, what: string): Int8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/.test(hex)) throw new EmulatorError(`firmware reported malformed bytes for ${what}`);
+  const out = new Int8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = (Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16) << 24) >> 24;
+  return out;
+}
+
+/** The qemu-system-arm arguments for a board and an ELF. */
+export function qemuArgs(board: Board, elfPath: string, append?: string): string[] {
+  return [
+    "-M",
+    board.qemu.machine,
+    "-nographic",
+    "-monitor",
+    "none",
+    "-serial",
+    "none",
+    "-semihosting-config",
+    "enable=on,target=native",
+    "-icount",
+    `shift=${board.qemu.icountShift},sleep=off`,
+    "-kernel",
+    elfPath,
+    ...(append ? ["-append", append] : []),
+  ];
+}
+
+function runQemu(args: string[], cwd: string, timeoutMs: number): Promise<{ code: number | null; signal: string | null; output: string; timedOut: boolean }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn("qemu-system-arm", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    let timedOut = false;
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(new EmulatorError(`cannot start qemu-system-arm: ${err.message}`));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, output, timedOut });
+    });
+  });
+}
+
+/**
+ * Runs `elfPath` (built by buildFirmware for `board`) on every vector.
+ * Throws ToolMissingError, or EmulatorError on a timeout, a QEMU crash, a CPU fault or missing results.
+ */
+export async function runFirmware(opts: RunFirmwareOptions): Promise<FirmwareRun> {
+  const { board, elfPath, vectors } = opts;
+  requireTool("qemu-system-arm");
+  const mp = metaPath(elfPath);
+  if (!existsSync(elfPath) || !existsSync(mp)) throw new EmulatorError(`no firmware at ${elfPath} (build it with buildFirmware first)`);
+  const meta = JSON.parse(readFileSync(mp, "utf8")) as FirmwareMeta;
+  if (meta.board !== board.name) throw new EmulatorError(`${elfPath} was built for board ${meta.board}, not ${board.name}`);
+  vectors.forEach((v, i) => {
+    if (v.length !== meta.inputSize) throw new EmulatorError(`vector ${i} has ${v.length} values; the model takes ${meta.inputSize}`);
+  });
+  if (opts.dump && meta.mode !== "trace") throw new EmulatorError("a layer dump needs a firmware built in trace mode");
+
+  const runDir = mkdtempSync(join(dirname(elfPath), "run-"));
+  try {
+    const bin = new Uint8Array(vectors.length * meta.inputSize);
+    vectors.forEach((v, i) => bin.set(new Uint8Array(v.buffer, v.byteOffset, v.length), i * meta.inputSize));
+    writeFileSync(join(runDir, "vectors.bin"), bin);
+    const args = qemuArgs(board, elfPath, opts.dump ? `dump=${opts.dump.vector}:${opts.dump.layer}` : undefined);
+    const command = ["qemu-system-arm", ...args];
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    const r = await runQemu(args, runDir, timeoutMs);
+    const where = `${meta.modelName} on ${board.name} (qemu ${board.qemu.machine})`;
+    if (r.timedOut) throw new EmulatorError(`QEMU timed out after ${timeoutMs} ms running ${where}; killed. Command: ${command.join(" ")}`, r.output);
+    if (r.code === 3) throw new EmulatorError(`the firmware hit a CPU fault running ${where}`, r.output);
+    if (r.code !== 0) {
+      throw new EmulatorError(
+        `QEMU ${r.signal ? `was killed by ${r.signal}` : `exited with status ${r.code}`} running ${where}. Command: ${command.join(" ")}`,
+        r.output,
+      );
+    }
+    const resultsPath = join(runDir, "results.txt");
+    if (!existsSync(resultsPath)) throw new EmulatorError(`the firmware wrote no results running ${where}`, r.output);
+    const run = parseResults(readFileSync(resultsPath, "utf8"), meta, vectors.length, where);
+    return { ...run, command, runDir };
+  } finally {
+    if (!opts.keepRunDir) rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+function parseResults(text: string, meta: FirmwareMeta, count: number, where: string): Omit<FirmwareRun, "command" | "runDir"> {
+  const results: VectorResult[] = Array.from({ length: count }, () => ({ output: new Int8Array(0) }));
+  let calib: number[] | undefined;
+  let stack: number[] | undefined;
+  let ended: number | undefined;
+  let dump: FirmwareRun["dump"];
+  const ticks: number[] = [];
+  const bad = (line: string) => new EmulatorError(`the firmware reported an unexpected line running ${where}: ${line.slice(0, 200)}`);
+  const vectorAt = (s: string, line: string) => {
+    const i = Number(s);
+    if (!Number.isInteger(i) || i < 0 || i >= count) throw bad(line);
+    return results[i]!;
+  };
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const f = line.split(" ");
+    switch (f[0]) {
+      case "C":
+        calib = f.slice(1).map(Number);
+        break;
+      case "T":
+        vectorAt(f[1]!, line).ticks = Number(f[2]);
+        ticks[Number(f[1])] = Number(f[2]);
+        break;
+      case "L": {
+        const r = vectorAt(f[1]!, line);
+        const layer = Number(f[2]);
+        (r.layerSizes ??= [])[layer] = Number(f[3]);
+        (r.layerHashes ??= [])[layer] = Number.parseInt(f[4]!, 16) >>> 0;
+        break;
+      }
+      case "D":
+        vectorAt(f[1]!, line);
+        dump = { vector: Number(f[1]), layer: Number(f[2]), data: parseHexBytes(f[3] ?? "", `the dump of layer ${f[2]}`) };
+        break;
+      case "O":
+        vectorAt(f[1]!, line).output = parseHexBytes(f[2] ?? "", `the output of vector ${f[1]}`);
+        break;
+      case "S":
+        stack = f.slice(1).map(Number);
+        break;
+      case "E":
+        ended = Number(f[1]);
+        break;
+      default:
+        throw bad(line);
+    }
+  }
+  if (ended !== count) {
+    throw new EmulatorError(`the firmware ran ${ended ?? "an unknown number of"} of ${count} vectors running ${where} (results.txt is incomplete)`);
+  }
+  results.forEach((r, i) => {
+    if (r.output.length !== meta.outputSize) throw new EmulatorError(`no output for vector ${i} running ${where}`);
+    if (meta.mode === "trace" && (r.layerHashes?.length ?? 0) !== meta.layerCount) {
+      throw new EmulatorError(`vector ${i}: the firmware traced ${r.layerHashes?.length ?? 0} layers, the model header says ${meta.layerCount}, running ${where}`);
+    }
+  });
+  let calibration: FirmwareRun["calibration"];
+  if (meta.mode === "count") {
+    if (!calib || calib.length !== 5 || calib.some((v) => !Number.isFinite(v))) throw new EmulatorError(`the firmware reported no calibration running ${where}`);
+    const [emptyTicks, s1, s2, n1, n2] = calib as [number, number, number, number, number];
+    const ticksPerInstruction = (s2 - s1) / (2 * (n2 - n1));
+    if (!(ticksPerInstruction > 0)) {
+      throw new EmulatorError(`SysTick does not count on qemu ${meta.board}'s machine (calibration ${calib.join(" ")}), so instructions cannot be counted`);
+    }
+    calibration = { ticksPerInstruction, emptyTicks, spinTicks: [s1, s2], spinIterations: [n1, n2] };
+    for (const r of results) r.instructions = Math.max(0, Math.round((r.ticks! - emptyTicks) / ticksPerInstruction));
+  }
+  return {
+    vectors: results,
+    dump,
+    stackBytesUsed: stack?.[0] ?? 0,
+    stackBytesAvailable: stack?.[1] ?? 0,
+    calibration,
+  };
+}
