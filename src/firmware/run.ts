@@ -10,8 +10,12 @@
  * virtual clock by exactly 2^S ns, and SysTick (processor clock) becomes a deterministic counter.
  * The board's qemu.icountShift chooses S so one instruction lasts at least one SysTick period.
  * The firmware calibrates every run: it times its own spin loop of exactly 2 instructions per
- * iteration for two lengths, which gives ticks per instruction; an empty measurement gives the
- * timing overhead. instructions = round((ticks - empty) / ticksPerInstruction).
+ * iteration for two lengths, which gives ticks per instruction (snapped to the exact ratio of a
+ * round SysTick clock, see parseResults); an empty measurement gives the timing overhead.
+ * instructions = round((ticks - empty) / ticksPerInstruction).
+ * Measured (QEMU 7.2): microbit 16 MHz SysTick, shift 6 -> 1.024 ticks/instruction;
+ * lm3s6965evb 12.5 MHz, shift 7 -> 1.6; mps2-an385/386/500 25 MHz, shift 6 -> 1.6;
+ * netduinoplus2 168 MHz, shift 3 -> 1.344.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -52,7 +56,7 @@ export interface FirmwareRun {
   stackBytesUsed: number;
   stackBytesAvailable: number;
   /** count mode: the calibration the firmware measured */
-  calibration?: { ticksPerInstruction: number; emptyTicks: number; spinTicks: [number, number]; spinIterations: [number, number] };
+  calibration?: { ticksPerInstruction: number; sysTickHz: number; emptyTicks: number; spinTicks: [number, number]; spinIterations: [number, number] };
   /** the QEMU command line that ran, for reproduction */
   command: string[];
   runDir: string;
@@ -153,14 +157,14 @@ export async function runFirmware(opts: RunFirmwareOptions): Promise<FirmwareRun
     }
     const resultsPath = join(runDir, "results.txt");
     if (!existsSync(resultsPath)) throw new EmulatorError(`the firmware wrote no results running ${where}`, r.output);
-    const run = parseResults(readFileSync(resultsPath, "utf8"), meta, vectors.length, where);
+    const run = parseResults(readFileSync(resultsPath, "utf8"), meta, board.qemu.icountShift, vectors.length, where);
     return { ...run, command, runDir };
   } finally {
     if (!opts.keepRunDir) rmSync(runDir, { recursive: true, force: true });
   }
 }
 
-function parseResults(text: string, meta: FirmwareMeta, count: number, where: string): Omit<FirmwareRun, "command" | "runDir"> {
+function parseResults(text: string, meta: FirmwareMeta, icountShift: number, count: number, where: string): Omit<FirmwareRun, "command" | "runDir"> {
   const results: VectorResult[] = Array.from({ length: count }, () => ({ output: new Int8Array(0) }));
   let calib: number[] | undefined;
   let stack: number[] | undefined;
@@ -221,11 +225,20 @@ function parseResults(text: string, meta: FirmwareMeta, count: number, where: st
   if (meta.mode === "count") {
     if (!calib || calib.length !== 5 || calib.some((v) => !Number.isFinite(v))) throw new EmulatorError(`the firmware reported no calibration running ${where}`);
     const [emptyTicks, s1, s2, n1, n2] = calib as [number, number, number, number, number];
-    const ticksPerInstruction = (s2 - s1) / (2 * (n2 - n1));
-    if (!(ticksPerInstruction > 0)) {
+    const measured = (s2 - s1) / (2 * (n2 - n1));
+    if (!(measured > 0)) {
       throw new EmulatorError(`SysTick does not count on qemu ${meta.board}'s machine (calibration ${calib.join(" ")}), so instructions cannot be counted`);
     }
-    calibration = { ticksPerInstruction, emptyTicks, spinTicks: [s1, s2], spinIterations: [n1, n2] };
+    // The spin measurement is off by up to a tick (1e-5 relative), which would be ~100
+    // instructions over 10 million. The true ratio is clock * 2^shift ns / 1e9: take the SysTick
+    // clock the measurement implies, round it to a whole 10 kHz (machine clocks are round
+    // numbers: 16, 12.5, 25, 168 MHz), and use the exact ratio of that clock.
+    const nsPerInstruction = 2 ** icountShift;
+    const measuredHz = (measured * 1e9) / nsPerInstruction;
+    const roundHz = Math.round(measuredHz / 1e4) * 1e4;
+    const sysTickHz = Math.abs(roundHz - measuredHz) < 1e-3 * roundHz ? roundHz : measuredHz;
+    const ticksPerInstruction = (sysTickHz * nsPerInstruction) / 1e9;
+    calibration = { ticksPerInstruction, sysTickHz, emptyTicks, spinTicks: [s1, s2], spinIterations: [n1, n2] };
     for (const r of results) r.instructions = Math.max(0, Math.round((r.ticks! - emptyTicks) / ticksPerInstruction));
   }
   return {

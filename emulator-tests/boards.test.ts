@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { BOARDS_DIR, BoardError, DEFAULT_BOARD, getBoard, linkRegions, loadBoards } from "../src/firmware/boards.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "strongnet-boards-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function withBoard(mutate: (b: Record<string, any>) => void, file = "nucleo-f411re.json"): string {
+  const dir = mkdtempSync(join(tmp, "cat-"));
+  const b = JSON.parse(readFileSync(join(BOARDS_DIR, "nucleo-f411re.json"), "utf8"));
+  mutate(b);
+  writeFileSync(join(dir, file), JSON.stringify(b));
+  return dir;
+}
+
+describe("board catalogue", () => {
+  it("ships the seven boards, the default among them", () => {
+    const names = loadBoards().map((b) => b.name);
+    expect(names).toEqual(
+      expect.arrayContaining(["bbc-microbit-v1", "arduino-zero", "lm3s6965", "arduino-due", "nucleo-f411re", "netduinoplus2", "nucleo-f767zi"]),
+    );
+    expect(getBoard(DEFAULT_BOARD).core).toBe("cortex-m4");
+  });
+
+  it("linker regions are min(board, machine)", () => {
+    expect(linkRegions(getBoard("arduino-zero")).ram).toEqual({ origin: 0x20000000, length: 16 * 1024 });
+    expect(linkRegions(getBoard("arduino-due")).ram.length).toBe(96 * 1024);
+    expect(linkRegions(getBoard("netduinoplus2")).flash).toEqual({ origin: 0x08000000, length: 1024 * 1024 });
+  });
+
+  it("an unknown board is refused with the list of known names", () => {
+    expect(() => getBoard("esp32")).toThrow(BoardError);
+    expect(() => getBoard("esp32")).toThrow(/unknown board "esp32"; known boards: .*bbc-microbit-v1.*nucleo-f411re/);
+  });
+
+  it.each([
+    ["a missing field", (b: any) => delete b.clockHz, /nucleo-f411re\.json: field clockHz:/],
+    ["a wrong type", (b: any) => (b.ramBytes = "128K"), /field ramBytes:/],
+    ["an unknown core", (b: any) => (b.core = "cortex-a53"), /field core:/],
+    ["a bad nested field", (b: any) => (b.qemu.ram.origin = "twenty"), /field qemu\.ram\.origin:/],
+    ["a bad cflag", (b: any) => b.cflags.push("-O3"), /field cflags\[4\]:/],
+    ["cflags for another core", (b: any) => (b.cflags[0] = "-mcpu=cortex-m7"), /field cflags: must contain -mcpu=cortex-m4/],
+    ["an unknown field", (b: any) => (b.colour = "blue"), /field \(root\):.*colour/],
+    ["a name that is not the file's", (b: any) => (b.name = "other-board"), /field name: "other-board" must match the file name/],
+  ])("a malformed board file (%s) is refused naming the file and field", (_what, mutate, message) => {
+    const dir = withBoard(mutate);
+    expect(() => loadBoards(dir)).toThrow(BoardError);
+    expect(() => loadBoards(dir)).toThrow(message);
+  });
+
+  it("a board file that is not JSON is refused naming the file", () => {
+    const dir = mkdtempSync(join(tmp, "cat-"));
+    writeFileSync(join(dir, "x.json"), "{ name: ");
+    expect(() => loadBoards(dir)).toThrow(/board file .*x\.json: not valid JSON/);
+  });
+});
