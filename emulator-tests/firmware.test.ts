@@ -14,7 +14,9 @@ import {
   fnv1a32,
   getBoard,
   loadBoards,
+  requireTool,
   runFirmware,
+  ToolMissingError,
   type Board,
 } from "../src/firmware/index.js";
 
@@ -63,7 +65,8 @@ describe.each(boards.map((b) => [b.name, b] as [string, Board]))("stand-in model
   const vecs = vectors();
 
   it("trace mode: outputs and every layer's FNV-1a equal the TypeScript computation; a layer dump returns its bytes", async () => {
-    const fw = buildFirmware({ board, modelName: "tiny", modelSources: tiny, mode: "trace", workDir: dir });
+    // the templates are warning-free under the generated code's own strictness
+    const fw = buildFirmware({ board, modelName: "tiny", modelSources: tiny, mode: "trace", workDir: dir, extraCflags: ["-pedantic", "-Werror"] });
     expect(fw.sizes.flashBytes).toBe(fw.sizes.text + fw.sizes.data);
     expect(fw.sizes.flashBytes).toBeLessThan(board.flashBytes);
     const run = await runFirmware({ board, elfPath: fw.elfPath, vectors: vecs, timeoutMs: 30_000, dump: { vector: 5, layer: 1 } });
@@ -80,7 +83,7 @@ describe.each(boards.map((b) => [b.name, b] as [string, Board]))("stand-in model
   });
 
   it("count mode: outputs match and the instruction count is identical across two runs", async () => {
-    const fw = buildFirmware({ board, modelName: "tiny", modelSources: tiny, mode: "count", workDir: dir });
+    const fw = buildFirmware({ board, modelName: "tiny", modelSources: tiny, mode: "count", workDir: dir, extraCflags: ["-pedantic", "-Werror"] });
     const [r1, r2] = await Promise.all([
       runFirmware({ board, elfPath: fw.elfPath, vectors: vecs, timeoutMs: 30_000 }),
       runFirmware({ board, elfPath: fw.elfPath, vectors: vecs, timeoutMs: 30_000 }),
@@ -171,6 +174,18 @@ describe("firmware errors and limits", () => {
     const t0 = Date.now();
     await expect(runFirmware({ board: microbit, elfPath: fw2.elfPath, vectors: [new Int8Array(16)], timeoutMs: 1500 })).rejects.toThrow(EmulatorError);
     expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it("a firmware too big for the board's flash fails to link naming FLASH", () => {
+    const big = { h: tiny.h, c: tiny.c.replace("static int8_t sat8", "const volatile int8_t tiny_big_table[300000] = { 1 };\nstatic int8_t sat8").replace("int32_t i;", "int32_t i = tiny_big_table[in[0] + 128];") };
+    expect(() => buildFirmware({ board: microbit, modelName: "tiny", modelSources: big, mode: "count", workDir: join(root, "big-flash") })).toThrow(
+      /does not fit bbc-microbit-v1: FLASH \(262144 bytes\) overflowed by \d+ bytes/,
+    );
+  });
+
+  it("a missing tool is reported with the install command", () => {
+    expect(() => requireTool("arm-none-eabi-gcc-that-is-not-installed")).toThrow(ToolMissingError);
+    expect(() => requireTool("arm-none-eabi-gcc-that-is-not-installed")).toThrow(/apt-get install --no-install-recommends gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm/);
   });
 
   it("refuses vectors of the wrong size", async () => {
