@@ -24,6 +24,11 @@ export interface CodegenTarget {
   ramBytes: number;
 }
 
+/** The target a board names in the header comment (a Board has these fields and more). */
+export function toTarget(board: CodegenTarget): CodegenTarget {
+  return { name: board.name, core: board.core, clockHz: board.clockHz, flashBytes: board.flashBytes, ramBytes: board.ramBytes };
+}
+
 export interface GeneratedModel {
   /** `<name>.c` */
   source: string;

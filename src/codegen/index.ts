@@ -1,2 +1,2 @@
-export { generateC, formatValues, TEMPLATE_DIR, type CodegenTarget, type GeneratedModel } from "./generate.js";
+export { generateC, formatValues, TEMPLATE_DIR, toTarget, type CodegenTarget, type GeneratedModel } from "./generate.js";
 export { writeGenerated } from "./write.js";

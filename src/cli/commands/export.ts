@@ -3,8 +3,7 @@ import { EXPORT_FORMATS, exportPackage, readTestInput, type ExportFormat } from 
 import { getBoard } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
 import { BudgetError, checkFit } from "../../plan/fit.js";
-import { generateC } from "../../codegen/index.js";
-import { toTarget } from "./compile.js";
+import { generateC, toTarget } from "../../codegen/index.js";
 import { printJson } from "../output.js";
 
 export interface PackageOptionValues {

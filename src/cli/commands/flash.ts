@@ -3,8 +3,7 @@ import { planFlash, runFlash } from "../../export/index.js";
 import { getBoard } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
 import { BudgetError, checkFit } from "../../plan/fit.js";
-import { generateC } from "../../codegen/index.js";
-import { toTarget } from "./compile.js";
+import { generateC, toTarget } from "../../codegen/index.js";
 import { addPackageOptions, packageOptions, type PackageOptionValues } from "./export.js";
 
 export function registerFlash(program: Command): void {

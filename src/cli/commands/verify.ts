@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { DATASET_NAMES, type DatasetName } from "../../datasets/index.js";
+import { DEFAULT_BOARD, getBoard } from "../../firmware/boards.js";
+import { loadGraph } from "../../ir/index.js";
+import { verifyModel } from "../../verify/verify.js";
+import { EXIT, UsageError } from "../errors.js";
+import { printJson } from "../output.js";
+import { verifyProgress } from "../progress.js";
+import { printVerifyReport } from "../verify-report.js";
+
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+export function datasetOption(value: string): DatasetName | null {
+  if (value === "none") return null;
+  if ((DATASET_NAMES as readonly string[]).includes(value)) return value as DatasetName;
+  throw new InvalidArgumentError(`must be one of ${DATASET_NAMES.join(", ")} or none`);
+}
+
+function readSources(dir: string, name: string): { c: string; h: string } {
+  const read = (file: string) => {
+    const path = join(dir, file);
+    if (!existsSync(path)) throw new UsageError(`--sources ${dir}: no ${file} there (model "${name}" needs ${name}.c and ${name}.h)`);
+    return readFileSync(path, "utf8");
+  };
+  return { c: read(`${name}.c`), h: read(`${name}.h`) };
+}
+
+interface VerifyFlags {
+  board: string;
+  vectors: number;
+  dataset?: DatasetName | null;
+  seed: number;
+  sources?: string;
+  keep?: string;
+  json?: boolean;
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command("verify")
+    .description("build a test firmware for a board, run it in qemu-system-arm and compare every output byte with the reference")
+    .argument("<model>", "model file (.json, strongnet-model version 1)")
+    .option("-b, --board <name>", "board to build for (see `strongnet boards`)", DEFAULT_BOARD)
+    .option("-n, --vectors <n>", "input vectors to run: ~90% data set test images, the rest edge and random int8", positiveInt("--vectors"), 100)
+    .option("--dataset <name>", `where test images come from: ${DATASET_NAMES.join(", ")} or none (default: the model's metadata.dataset)`, datasetOption)
+    .option("--seed <n>", "seed of the random vectors", positiveInt("--seed"), 1)
+    .option("--sources <dir>", "verify the C files <dir>/<name>.c and <name>.h (e.g. committed output of `compile`) instead of generating them")
+    .option("--keep <dir>", "build the firmware in this directory and keep it (sources, ELF, map, build commands)")
+    .option("--json", "print the full report as JSON")
+    .addHelpText(
+      "after",
+      `
+Two images are built from the same generated C: the shipping one (outputs compared, instructions
+counted with QEMU -icount) and a traced one (-DSTRONGNET_TRACE: a hash of every layer's output),
+so a mismatch is reported as the first layer, byte index, expected and received value.
+Exit code 0 only when every byte matches; 1 on a mismatch or when the model does not fit the board.`,
+    )
+    .action(async (modelPath: string, opts: VerifyFlags) => {
+      const graph = loadGraph(modelPath);
+      const board = getBoard(opts.board);
+      const sources = opts.sources === undefined ? undefined : readSources(opts.sources, graph.name);
+      const progress = verifyProgress(!opts.json);
+      const report = await verifyModel({
+        graph,
+        board,
+        sources,
+        count: opts.vectors,
+        dataset: opts.dataset,
+        seed: opts.seed,
+        workDir: opts.keep,
+        onProgress: progress.onProgress,
+      }).finally(progress.stop);
+      if (opts.json) printJson(report);
+      else printVerifyReport(report);
+      if (!report.passed) process.exitCode = EXIT.checkFailed;
+    });
+}
