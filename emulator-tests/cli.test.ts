@@ -1,0 +1,128 @@
+/**
+ * The `verify`, `demo` and `boards` commands as CI runs them: exit codes, --json output, and
+ * errors that name what is wrong.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { generateC } from "../src/codegen/index.js";
+import { loadBoards } from "../src/firmware/index.js";
+import { loadGraph } from "../src/ir/index.js";
+import { predict } from "../src/reference/interpreter.js";
+import { testVectors } from "../src/verify/vectors.js";
+import { predictedClass } from "../src/verify/verify.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const DEMO = join(ROOT, "models", "mnist_demo.json");
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [join(ROOT, "bin", "strongnet.js"), ...args], { cwd: ROOT, encoding: "utf8" });
+}
+
+describe("strongnet boards", () => {
+  it("--json lists every board file, with one default and an M0, M3, M4 and M7 core", () => {
+    const r = cli(["boards", "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const boards = JSON.parse(r.stdout) as { name: string; core: string; default: boolean }[];
+    expect(boards.map((b) => b.name)).toEqual(loadBoards().map((b) => b.name));
+    expect(boards.filter((b) => b.default)).toHaveLength(1);
+    for (const core of ["cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7"]) expect(boards.some((b) => b.core === core)).toBe(true);
+  });
+
+  it("prints a table with a row per board", () => {
+    const r = cli(["boards"]);
+    expect(r.status, r.stderr).toBe(0);
+    for (const b of loadBoards()) expect(r.stdout).toMatch(new RegExp(`^${b.name}\\b.*${b.qemu.machine}`, "m"));
+  });
+});
+
+describe("strongnet verify", () => {
+  it("--json: passes with exit 0 and reports instructions, image sizes and accuracy", () => {
+    const r = cli(["verify", DEMO, "--board", "bbc-microbit-v1", "--vectors", "20", "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ passed: true, firstMismatch: null, board: { name: "bbc-microbit-v1", qemuMachine: "microbit" } });
+    expect(report.vectors).toMatchObject({ total: 20, dataset: "mnist", datasetSamples: 16, edge: 3, random: 1 });
+    const graph = loadGraph(DEMO);
+    const labelled = testVectors(graph, { count: 20 }).vectors.filter((v) => v.label !== undefined);
+    const correct = labelled.filter((v) => predictedClass(predict(graph, v.input)) === v.label).length;
+    expect(report.accuracy).toMatchObject({ dataset: "mnist", correct, total: 16 });
+    expect(report.instructions.perVector).toHaveLength(20);
+  });
+
+  it("exit 1 and the first mismatch when given C that differs from the model", () => {
+    const graph = loadGraph(DEMO);
+    const dir = mkdtempSync(join(tmpdir(), "strongnet-cli-verify-"));
+    const { source, header } = generateC(graph);
+    // break the requantization of every summator output: the output layer differs
+    const broken = source.replace(/(static const int32_t \w+_bias\[\d+\] = \{\s*)(-?\d+)/, (_, head: string, v: string) => `${head}${Number(v) + 100000}`);
+    expect(broken).not.toBe(source);
+    writeFileSync(join(dir, `${graph.name}.c`), broken);
+    writeFileSync(join(dir, `${graph.name}.h`), header);
+    const r = cli(["verify", DEMO, "--sources", dir, "--vectors", "8"]);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/FAIL: \d+ of 8 vectors differ from the reference; first: vector 0 \(mnist test image 0\), layer \d+ "\w+" \(summator\), byte \d+: expected -?\d+, got -?\d+/);
+  });
+
+  it("a model too big for the board exits 1 before building, naming the resource and the excess", () => {
+    const dir = mkdtempSync(join(tmpdir(), "strongnet-cli-big-"));
+    const units = 20_000; // a 20,000-byte activation: more than the micro:bit's 16 KB of RAM
+    const model = {
+      format: "strongnet-model",
+      version: 1,
+      name: "too_big",
+      input: { shape: [1, 1, 1] },
+      tables: [],
+      layers: [
+        {
+          id: "wide",
+          kind: "dense",
+          input: "input",
+          units,
+          weights: Buffer.alloc(units, 1).toString("base64"),
+          bias: new Array(units).fill(0),
+          requant: { multiplier: 1, shift: 0, offset: 0 },
+        },
+        { id: "narrow", kind: "dense", input: "wide", units: 1, weights: Buffer.alloc(units, 1).toString("base64"), bias: [0], requant: { multiplier: 1, shift: 8, offset: 0 } },
+      ],
+      output: "narrow",
+    };
+    const file = join(dir, "too_big.json");
+    writeFileSync(file, JSON.stringify(model));
+    const r = cli(["verify", file, "--board", "bbc-microbit-v1", "--keep", join(dir, "fw")]);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/does not fit: activation arena needs \d+ bytes of RAM, board bbc-microbit-v1 has 16384 \(over by \d+\)/);
+    expect(existsSync(join(dir, "fw"))).toBe(false);
+  });
+
+  it("bad input exits 2 naming the problem", () => {
+    const unknown = cli(["verify", DEMO, "--board", "no-such-board"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("no-such-board");
+    const badCount = cli(["verify", DEMO, "--vectors", "zero"]);
+    expect(badCount.status).toBe(2);
+    expect(badCount.stderr).toContain("--vectors must be a positive integer");
+    const badDataset = cli(["verify", DEMO, "--dataset", "cifar"]);
+    expect(badDataset.status).toBe(2);
+    expect(badDataset.stderr).toContain("--dataset");
+    const missing = cli(["verify", DEMO, "--sources", "/nonexistent-dir"]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("no mnist_demo.c there");
+  });
+});
+
+describe("strongnet demo", () => {
+  it("--json: compiles the bundled model for the default board and verifies it on test images", () => {
+    const out = mkdtempSync(join(tmpdir(), "strongnet-demo-"));
+    const r = cli(["demo", "--images", "12", "-o", out, "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.passed).toBe(true);
+    expect(report.board.name).toBe("nucleo-f411re");
+    expect(report.vectors).toMatchObject({ total: 22, datasetSamples: 12 });
+    expect(report.accuracy.total).toBe(12);
+    expect(report.generated.source).toBe(join(out, `${report.model.name}.c`));
+  });
+});
