@@ -97,19 +97,15 @@ describe("strongnet verify", () => {
     expect(existsSync(join(dir, "fw"))).toBe(false);
   });
 
-  it("bad input exits 2 naming the problem", () => {
-    const unknown = cli(["verify", DEMO, "--board", "no-such-board"]);
-    expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain("no-such-board");
-    const badCount = cli(["verify", DEMO, "--vectors", "zero"]);
-    expect(badCount.status).toBe(2);
-    expect(badCount.stderr).toContain("--vectors must be a positive integer");
-    const badDataset = cli(["verify", DEMO, "--dataset", "cifar"]);
-    expect(badDataset.status).toBe(2);
-    expect(badDataset.stderr).toContain("--dataset");
-    const missing = cli(["verify", DEMO, "--sources", "/nonexistent-dir"]);
-    expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain("no mnist_demo.c there");
+  it.each([
+    [["--board", "no-such-board"], "no-such-board"],
+    [["--vectors", "zero"], "--vectors must be a positive integer"],
+    [["--dataset", "cifar"], "--dataset"],
+    [["--sources", "/nonexistent-dir"], "no mnist_demo.c there"],
+  ])("bad input %j exits 2 naming the problem", (args, message) => {
+    const r = cli(["verify", DEMO, ...args]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(message);
   });
 });
 
