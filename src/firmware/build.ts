@@ -12,8 +12,11 @@ import { CompileError, FirmwareTooLargeError, requireTool } from "./tools.js";
 
 export const FIRMWARE_TEMPLATE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../c-templates");
 
-/** "count": plain model, SysTick around predict. "trace": model built with -DSTRONGNET_TRACE, per-layer hashes. */
-export type FirmwareMode = "count" | "trace";
+/**
+ * "count": plain model, SysTick around predict. "trace": model built with -DSTRONGNET_TRACE, per-layer hashes.
+ * "profile": -DSTRONGNET_TRACE with a hook that times every layer with SysTick (per-layer instructions, used by `report`).
+ */
+export type FirmwareMode = "count" | "trace" | "profile";
 
 export interface BuildFirmwareOptions {
   board: Board;
@@ -119,7 +122,7 @@ export function buildFirmware(opts: BuildFirmwareOptions): FirmwareBuild {
   const args = [
     ...board.cflags,
     ...BASE_CFLAGS,
-    ...(mode === "trace" ? ["-DSTRONGNET_TRACE"] : []),
+    ...(mode !== "count" ? ["-DSTRONGNET_TRACE"] : []),
     ...(opts.extraCflags ?? []),
     "-I",
     workDir,

@@ -46,6 +46,10 @@ export interface VectorResult {
   instructions?: number;
   /** count mode: raw SysTick ticks around predict */
   ticks?: number;
+  /** profile mode: instructions of each layer, by layer index (the hook's calibrated overhead subtracted) */
+  layerInstructions?: number[];
+  /** profile mode: raw SysTick ticks of each layer */
+  layerTicks?: number[];
 }
 
 export interface FirmwareRun {
@@ -55,8 +59,15 @@ export interface FirmwareRun {
   /** peak stack use over the whole run (painted-stack measurement), and the stack available */
   stackBytesUsed: number;
   stackBytesAvailable: number;
-  /** count mode: the calibration the firmware measured */
-  calibration?: { ticksPerInstruction: number; sysTickHz: number; emptyTicks: number; spinTicks: [number, number]; spinIterations: [number, number] };
+  /** count and profile modes: the calibration the firmware measured (profile: plus the per-layer hook's ticks on an empty layer) */
+  calibration?: {
+    ticksPerInstruction: number;
+    sysTickHz: number;
+    emptyTicks: number;
+    spinTicks: [number, number];
+    spinIterations: [number, number];
+    emptyLayerTicks?: number;
+  };
   /** the QEMU command line that ran, for reproduction */
   command: string[];
   runDir: string;
@@ -167,6 +178,7 @@ export async function runFirmware(opts: RunFirmwareOptions): Promise<FirmwareRun
 function parseResults(text: string, meta: FirmwareMeta, icountShift: number, count: number, where: string): Omit<FirmwareRun, "command" | "runDir"> {
   const results: VectorResult[] = Array.from({ length: count }, () => ({ output: new Int8Array(0) }));
   let calib: number[] | undefined;
+  let emptyLayerTicks: number | undefined;
   let stack: number[] | undefined;
   let ended: number | undefined;
   let dump: FirmwareRun["dump"];
@@ -202,6 +214,12 @@ function parseResults(text: string, meta: FirmwareMeta, icountShift: number, cou
       case "O":
         vectorAt(f[1]!, line).output = parseHexBytes(f[2] ?? "", `the output of vector ${f[1]}`);
         break;
+      case "Q":
+        emptyLayerTicks = Number(f[1]);
+        break;
+      case "P":
+        vectorAt(f[1]!, line).layerTicks = f.slice(2).map(Number);
+        break;
       case "S":
         stack = f.slice(1).map(Number);
         break;
@@ -220,9 +238,12 @@ function parseResults(text: string, meta: FirmwareMeta, icountShift: number, cou
     if (meta.mode === "trace" && (r.layerHashes?.length ?? 0) !== meta.layerCount) {
       throw new EmulatorError(`vector ${i}: the firmware traced ${r.layerHashes?.length ?? 0} layers, the model header says ${meta.layerCount}, running ${where}`);
     }
+    if (meta.mode === "profile" && (r.layerTicks?.length !== meta.layerCount || r.layerTicks.some((t) => !Number.isFinite(t)))) {
+      throw new EmulatorError(`vector ${i}: the firmware timed ${r.layerTicks?.length ?? 0} layers, the model header says ${meta.layerCount}, running ${where}`);
+    }
   });
   let calibration: FirmwareRun["calibration"];
-  if (meta.mode === "count") {
+  if (meta.mode !== "trace") {
     if (!calib || calib.length !== 5 || calib.some((v) => !Number.isFinite(v))) throw new EmulatorError(`the firmware reported no calibration running ${where}`);
     const [emptyTicks, s1, s2, n1, n2] = calib as [number, number, number, number, number];
     const measured = (s2 - s1) / (2 * (n2 - n1));
@@ -240,6 +261,11 @@ function parseResults(text: string, meta: FirmwareMeta, icountShift: number, cou
     const ticksPerInstruction = (sysTickHz * nsPerInstruction) / 1e9;
     calibration = { ticksPerInstruction, sysTickHz, emptyTicks, spinTicks: [s1, s2], spinIterations: [n1, n2] };
     for (const r of results) r.instructions = Math.max(0, Math.round((r.ticks! - emptyTicks) / ticksPerInstruction));
+    if (meta.mode === "profile") {
+      if (emptyLayerTicks === undefined || !Number.isFinite(emptyLayerTicks)) throw new EmulatorError(`the firmware reported no per-layer calibration running ${where}`);
+      calibration.emptyLayerTicks = emptyLayerTicks;
+      for (const r of results) r.layerInstructions = r.layerTicks!.map((t) => Math.max(0, Math.round((t - emptyLayerTicks!) / ticksPerInstruction)));
+    }
   }
   return {
     vectors: results,
