@@ -36,6 +36,8 @@ export interface VerifyOptions extends VectorOptions {
   workDir?: string;
   /** vectors per QEMU boot; smaller batches give finer progress (default 50) */
   batchSize?: number;
+  /** extra compiler flags for both images (e.g. -fstack-usage for `report`); the .su files land in workDir */
+  extraCflags?: string[];
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -68,6 +70,10 @@ export interface VerifyReport {
   passed: boolean;
   /** vectors whose output or any layer hash differs from the reference */
   mismatchedVectors: number;
+  /** every vector's verdict, in run order (one CI check each, see `verify --junit`) */
+  vectorResults: { source: string; passed: boolean }[];
+  /** per layer (execution order): vectors whose traced output hash differs from the reference (or, for the output layer, whose output differs) */
+  layers: { index: number; id: string; kind: string; mismatchedVectors: number }[];
   firstMismatch: Mismatch | null;
   /** instructions executed per inference (QEMU -icount, deterministic) */
   instructions: { min: number; mean: number; max: number; perVector: number[] };
@@ -93,9 +99,10 @@ export async function verifyModel(opts: VerifyOptions): Promise<VerifyReport> {
   try {
     const sources = opts.sources ?? { c: generated.source, h: generated.header };
     progress({ stage: "build", done: 0, total: 2 });
-    const countBuild = buildFirmware({ board, modelName: graph.name, modelSources: sources, mode: "count", workDir });
+    const extraCflags = opts.extraCflags;
+    const countBuild = buildFirmware({ board, modelName: graph.name, modelSources: sources, mode: "count", workDir, extraCflags });
     progress({ stage: "build", done: 1, total: 2 });
-    const traceBuild = buildFirmware({ board, modelName: graph.name, modelSources: sources, mode: "trace", workDir });
+    const traceBuild = buildFirmware({ board, modelName: graph.name, modelSources: sources, mode: "trace", workDir, extraCflags });
     progress({ stage: "build", done: 2, total: 2 });
 
     const inputs = plan.vectors.map((v) => v.input);
@@ -135,6 +142,13 @@ export async function verifyModel(opts: VerifyOptions): Promise<VerifyReport> {
       },
       passed: firstBad < 0,
       mismatchedVectors: bad.filter((b) => b !== null).length,
+      vectorResults: plan.vectors.map((v, i) => ({ source: v.source, passed: bad[i] === null })),
+      layers: graph.layers.map((l, index) => ({
+        index,
+        id: l.id,
+        kind: l.kind,
+        mismatchedVectors: plan.vectors.filter((_, i) => layerDiffers(expected[i]![index]!, traced.vectors[i]!, index, index === graph.layers.length - 1 ? counted.vectors[i]!.output : undefined)).length,
+      })),
       firstMismatch,
       instructions: summarize(instructions),
       image: { ...countBuild.sizes },
@@ -223,6 +237,12 @@ async function locate(
     got: index < got.length ? got[index]! : Number.NaN,
     image: bad.image,
   };
+}
+
+/** Whether one layer's traced output (and, for the output layer, the shipping image's output) differs from the reference. */
+function layerDiffers(expected: Int8Array, traced: FirmwareRun["vectors"][number], layer: number, countedOutput?: Int8Array): boolean {
+  if (traced.layerSizes?.[layer] !== expected.length || traced.layerHashes?.[layer] !== fnv1a32(expected)) return true;
+  return countedOutput !== undefined && (!sameBytes(expected, traced.output) || !sameBytes(expected, countedOutput));
 }
 
 const sameBytes = (a: Int8Array, b: Int8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);

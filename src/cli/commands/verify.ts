@@ -4,6 +4,9 @@ import { type Command, InvalidArgumentError } from "commander";
 import { DATASET_NAMES, type DatasetName } from "../../datasets/index.js";
 import { DEFAULT_BOARD, getBoard } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
+import { BudgetError } from "../../plan/fit.js";
+import { fitFailureJUnit, renderJUnit, verifyJUnit } from "../../report/junit.js";
+import { writeFileAtomic } from "../../util/fs.js";
 import { verifyModel } from "../../verify/verify.js";
 import { EXIT, UsageError } from "../errors.js";
 import { printJson } from "../output.js";
@@ -41,6 +44,7 @@ interface VerifyFlags {
   sources?: string;
   keep?: string;
   json?: boolean;
+  junit?: string;
 }
 
 export function registerVerify(program: Command): void {
@@ -55,6 +59,7 @@ export function registerVerify(program: Command): void {
     .option("--sources <dir>", "verify the C files <dir>/<name>.c and <name>.h (e.g. committed output of `compile`) instead of generating them")
     .option("--keep <dir>", "build the firmware in this directory and keep it (sources, ELF, map, build commands)")
     .option("--json", "print the full report as JSON")
+    .option("--junit <file>", "also write JUnit XML for CI: one test case per check (fit, each vector, each layer, stack)")
     .addHelpText(
       "after",
       `
@@ -68,6 +73,7 @@ Exit code 0 only when every byte matches; 1 on a mismatch or when the model does
       const board = getBoard(opts.board);
       const sources = opts.sources === undefined ? undefined : readSources(opts.sources, graph.name);
       const progress = verifyProgress(!opts.json);
+      const started = Date.now();
       const report = await verifyModel({
         graph,
         board,
@@ -77,7 +83,13 @@ Exit code 0 only when every byte matches; 1 on a mismatch or when the model does
         seed: opts.seed,
         workDir: opts.keep,
         onProgress: progress.onProgress,
-      }).finally(progress.stop);
+      })
+        .catch((err: unknown) => {
+          if (opts.junit && err instanceof BudgetError) writeFileAtomic(opts.junit, renderJUnit([fitFailureJUnit(graph.name, board.name, err.problems)]));
+          throw err;
+        })
+        .finally(progress.stop);
+      if (opts.junit) writeFileAtomic(opts.junit, renderJUnit([verifyJUnit(report, (Date.now() - started) / 1000)]));
       if (opts.json) printJson(report);
       else printVerifyReport(report);
       if (!report.passed) process.exitCode = EXIT.checkFailed;
