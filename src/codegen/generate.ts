@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { shapeSize, type Graph, type Layer } from "../ir/types.js";
-import { lowerLayer, type ConstArray } from "../plan/lowering.js";
+import { lowerLayer, singleTable, type ConstArray } from "../plan/lowering.js";
 import { planGraph, totalOps, type Plan } from "../plan/plan.js";
 import { STRONGNET_VERSION } from "../version.js";
 
@@ -100,10 +100,14 @@ function renderLayer(layer: Layer, index: number, remap: (t: number) => number) 
       vars = { table: remap(layer.table) };
       break;
     case "strong":
-      vars = { neurons: layer.neurons.length };
+      vars = { neurons: layer.neurons.length, singleTable: singleTable(layer, remap) };
       break;
     case "strong_conv":
-      vars = { templates: layer.templates.length, kernel: layer.kernel, stride: layer.stride, padding: layer.padding, padValue: layer.padValue };
+      vars = {
+        templates: layer.templates.length,
+        singleTable: singleTable(layer, remap),
+        offsetType: arrays.find((a) => a.name === `${layer.id}_literal_offset`)!.ctype,
+        kernel: layer.kernel, stride: layer.stride, padding: layer.padding, padValue: layer.padValue };
       break;
     case "summator":
       vars = { neurons: layer.neurons.length, requant: layer.requant, activation: optionalRemap(layer.activation, remap) };

@@ -4,7 +4,8 @@
  * figures are the emitted ones.
  *
  * Sparse structures become flat index tables walked by loops (never unrolled code):
- * neurons -> group counts -> literal counts -> literal input offsets and table indices.
+ * neurons -> running group ends -> running literal ends -> literal input offsets and table
+ * indices (omitted when every literal of the layer uses the same table).
  * Index arrays use the narrowest unsigned type that holds their largest value.
  */
 import { shapeSize, type Layer, type SpatialLiteral, type StrongConvLayer, type StrongNeuron } from "../ir/types.js";
@@ -50,35 +51,72 @@ export function lowerLayer(layer: Layer, remapTable: (t: number) => number): Con
       const terms = layer.neurons.flatMap((n) => n.terms);
       return [
         { role: "bias", ctype: "int32_t", values: layer.neurons.map((n) => n.bias), comment: "int32 accumulator start per neuron" },
-        indexArray("terms_per_neuron", layer.neurons.map((n) => n.terms.length), "how many terms each neuron sums"),
+        indexArray("term_end", runningEnds(layer.neurons.map((n) => n.terms.length)), "end of each neuron's terms (running count)"),
         indexArray("term_input", terms.map((t) => t.input), "input index of each term"),
         { role: "term_weight", ctype: "int8_t", values: terms.map((t) => t.weight), comment: "weight of each term" },
       ];
     }
-    case "strong":
+    case "strong": {
+      const literals = layer.neurons.flat(2);
       return [
         ...lowerGroups(layer.neurons),
-        indexArray("literal_input", layer.neurons.flat(2).map((l) => l.input), "input index of each literal"),
-        indexArray("literal_table", layer.neurons.flat(2).map((l) => remapTable(l.table)), "table of each literal"),
+        indexArray("literal_input", literals.map((l) => l.input), "input index of each literal"),
+        ...literalTables(literals, remapTable),
       ];
+    }
     case "strong_conv": {
       const literals: SpatialLiteral[] = layer.templates.flat(2);
       return [
         ...lowerGroups(layer.templates),
-        indexArray("literal_offset", literals.map((l) => windowOffset(layer, l)), "input offset from the window origin (interior positions)"),
-        indexArray("literal_dy", literals.map((l) => l.dy), "row within the window (border positions)"),
-        indexArray("literal_dx", literals.map((l) => l.dx), "column within the window (border positions)"),
-        indexArray("literal_c", literals.map((l) => l.c), "input channel (border positions)"),
-        indexArray("literal_table", literals.map((l) => remapTable(l.table)), "table of each literal"),
+        // both offset arrays share one C type: the loop walks either through one pointer
+        ...sameType([
+          indexArray("literal_offset", literals.map((l) => windowOffset(layer, l)), "input offset from the window origin (interior windows)"),
+          indexArray("literal_patch_offset", literals.map((l) => patchOffset(layer, l)), "offset in the padded patch of a border window"),
+        ]),
+        ...literalTables(literals, remapTable),
       ];
     }
   }
 }
 
+/**
+ * The one table every literal of a strong layer uses (after de-duplication), or undefined when
+ * they use several; a single-table layer needs no per-literal table index.
+ */
+export function singleTable(layer: Layer, remapTable: (t: number) => number): number | undefined {
+  if (layer.kind !== "strong" && layer.kind !== "strong_conv") return undefined;
+  const literals: { table: number }[] = layer.kind === "strong" ? layer.neurons.flat(2) : layer.templates.flat(2);
+  const tables = new Set(literals.map((l) => remapTable(l.table)));
+  return tables.size === 1 ? [...tables][0] : undefined;
+}
+
+function literalTables(literals: { table: number }[], remapTable: (t: number) => number): ConstArray[] {
+  const tables = literals.map((l) => remapTable(l.table));
+  return new Set(tables).size === 1 ? [] : [indexArray("literal_table", tables, "table of each literal")];
+}
+
+/** Widens every array to the widest C type among them. */
+function sameType(arrays: ConstArray[]): ConstArray[] {
+  const widest = arrays.reduce<CType>((t, a) => (C_TYPE_BYTES[a.ctype] > C_TYPE_BYTES[t] ? a.ctype : t), arrays[0]!.ctype);
+  return arrays.map((a) => ({ ...a, ctype: widest }));
+}
+
+/** Offset of a literal in a [kh][kw][c] patch (the border windows' padded copy). */
+export function patchOffset(layer: StrongConvLayer, l: SpatialLiteral): number {
+  const c = layer.inputShape[2];
+  return (l.dy * layer.kernel[1] + l.dx) * c + l.c;
+}
+
+/** Running ends: [2, 3, 1] -> [2, 5, 6]. */
+function runningEnds(counts: number[]): number[] {
+  let sum = 0;
+  return counts.map((c) => (sum += c));
+}
+
 function lowerGroups(neurons: readonly StrongNeuron<unknown>[]): ConstArray[] {
   return [
-    indexArray("groups_per_neuron", neurons.map((n) => n.length), "OR-groups (max) per neuron"),
-    indexArray("literals_per_group", neurons.flatMap((n) => n.map((g) => g.length)), "literals (min) per group"),
+    indexArray("group_end", runningEnds(neurons.map((n) => n.length)), "end of each neuron's OR-groups (running count)"),
+    indexArray("literal_end", runningEnds(neurons.flatMap((n) => n.map((g) => g.length))), "end of each group's literals (running count)"),
   ];
 }
 
