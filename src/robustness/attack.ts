@@ -1,0 +1,218 @@
+/**
+ * A gradient-free L-infinity attack on the int8 model itself (the model has no gradients: its
+ * values are integers and its neurons are tables, min and max).
+ *
+ * Loss: the reference's decision margin on the int8 scores of the true class y,
+ *   margin8 = min( min_{j<y} s_y - s_j - 1 , min_{j>y} s_y - s_j )
+ * (y is predicted iff margin8 >= 0, which is the first-largest argmax rule), refined — when the
+ * score layer is linear — by the int32 accumulator margin min_j acc_y - acc_j, which moves long
+ * before an int8 score does. The pair is compared lexicographically.
+ *
+ * Search, all on the ±eps corners of the box (clipped to -128..127), seeded:
+ * 1. start from the previous (smaller eps) best perturbation's signs when given, else Square
+ *    attack's vertical stripes (Andriushchenko et al., "Square Attack", ECCV 2020);
+ * 2. Square attack random search: a random square of side sqrt(p * h * w) gets a random sign per
+ *    channel, kept when the loss does not increase (int8 losses are flat: moving sideways on a
+ *    plateau helps), p halving on the paper's schedule scaled to the budget;
+ * 3. greedy coordinate search: flip one pixel to the opposite corner, keep strict improvements,
+ *    sweep in random order until the budget ends or a sweep improves nothing (then back to 2).
+ * Each query is evaluated incrementally (src/robustness/incremental.ts). A success is confirmed
+ * with the reference interpreter before it is reported.
+ */
+import { predict } from "../reference/interpreter.js";
+import type { Rng } from "../util/random.js";
+import type { FlatGraph } from "./flat.js";
+import { IncrementalNet } from "./incremental.js";
+
+export interface AttackOptions {
+  eps: number;
+  /** model evaluations allowed (each tried perturbation is one query) */
+  queries: number;
+  rng: Rng;
+  /** a previous perturbation whose signs start the search (e.g. the best one at a smaller eps) */
+  init?: Int8Array;
+  /** initial square fraction p of Square attack (default 0.3) */
+  pInit?: number;
+}
+
+export interface AttackResult {
+  /** an input in the eps box that the reference interpreter classifies differently from `label` */
+  adversarial?: Int8Array;
+  /** queries used */
+  queries: number;
+  /** the best perturbed input found (adversarial or not), for warm starts */
+  best: Int8Array;
+  /** margin8 of the best input: negative means misclassified */
+  margin: number;
+}
+
+const ACC_SPAN = 2 ** 32;
+
+/** Decision margin of label y on int8 scores under the first-largest rule (>= 0 iff y wins). */
+export function margin8(scores: ArrayLike<number>, y: number): number {
+  let m = Infinity;
+  const sy = scores[y]!;
+  for (let j = 0; j < scores.length; j++) {
+    if (j === y) continue;
+    const d = j < y ? sy - scores[j]! - 1 : sy - scores[j]!;
+    if (d < m) m = d;
+  }
+  return m;
+}
+
+function loss(net: IncrementalNet, y: number): number {
+  const m = margin8(net.scores, y);
+  const acc = net.scoreAccs;
+  if (!acc) return m * 2 * ACC_SPAN;
+  let am = Infinity;
+  const ay = acc[y]!;
+  for (let j = 0; j < acc.length; j++) if (j !== y && ay - acc[j]! < am) am = ay - acc[j]!;
+  return m * 2 * ACC_SPAN + Math.max(-ACC_SPAN + 1, Math.min(ACC_SPAN - 1, am));
+}
+
+/** Square attack's schedule of p, halving at fixed fractions of a 10,000-query run. */
+function pAt(pInit: number, it: number, total: number): number {
+  const t = (it * 10000) / Math.max(total, 1);
+  const marks = [10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000];
+  let p = pInit;
+  for (const m of marks) if (t > m) p /= 2;
+  return p;
+}
+
+export function attack(fg: FlatGraph, x0: Int8Array, label: number, opts: AttackOptions): AttackResult {
+  const { eps, rng } = opts;
+  const [h, w, c] = fg.inputShape;
+  const n = fg.inputSize;
+  const lo = new Int16Array(n);
+  const hi = new Int16Array(n);
+  for (let i = 0; i < n; i++) {
+    lo[i] = Math.max(-128, x0[i]! - eps);
+    hi[i] = Math.min(127, x0[i]! + eps);
+  }
+  const net = new IncrementalNet(fg, x0);
+  let queries = 1;
+  const done = (): AttackResult => {
+    const best = Int8Array.from(net.input);
+    const margin = margin8(net.scores, label);
+    if (margin >= 0) return { queries, best, margin };
+    // confirm with the reference interpreter: the attack's claims never rest on the fast path
+    const ref = fg.endsInArgmax ? predict(fg.graph, best)[0]! : argmaxRef(predict(fg.graph, best));
+    if (ref === label) throw new Error(`attack: incremental evaluation disagrees with the reference interpreter (model "${fg.graph.name}")`);
+    for (let i = 0; i < n; i++) {
+      if (best[i]! < lo[i]! || best[i]! > hi[i]!) throw new Error(`attack: pixel ${i} left the eps box`);
+    }
+    return { adversarial: best, queries, best, margin };
+  };
+  if (margin8(net.scores, label) < 0 || eps === 0 || opts.queries <= 0) return done();
+
+  // buffers for one query: indices, new values, old values
+  const idx = new Int32Array(n);
+  const vals = new Int8Array(n);
+  const old = new Int8Array(n);
+  const apply = (count: number) => {
+    const x = net.input;
+    for (let k = 0; k < count; k++) old[k] = x[idx[k]!]!;
+    net.set(idx, vals, count);
+    queries++;
+  };
+  const revert = (count: number) => net.set(idx, old, count);
+  const corner = (i: number, sign: number) => (sign > 0 ? hi[i]! : lo[i]!);
+
+  // 1. start point
+  {
+    let count = 0;
+    if (opts.init) {
+      const init = opts.init;
+      for (let i = 0; i < n; i++) {
+        idx[count] = i;
+        vals[count++] = init[i]! > x0[i]! ? hi[i]! : init[i]! < x0[i]! ? lo[i]! : corner(i, rng.next() < 0.5 ? -1 : 1);
+      }
+    } else {
+      for (let ch = 0; ch < c; ch++)
+        for (let xx = 0; xx < w; xx++) {
+          const sign = rng.next() < 0.5 ? -1 : 1;
+          for (let yy = 0; yy < h; yy++) {
+            const i = (yy * w + xx) * c + ch;
+            idx[count] = i;
+            vals[count++] = corner(i, sign);
+          }
+        }
+    }
+    net.set(idx, vals, count);
+    queries++;
+  }
+  let best = loss(net, label);
+  if (best < 0) return done();
+
+  const pInit = opts.pInit ?? 0.3;
+  const squareBudget = Math.floor(opts.queries * 0.8);
+
+  /** One random square with a random sign per channel; keeps it unless the loss increases. */
+  const squareStep = (p: number): boolean => {
+    const side = Math.max(1, Math.min(h, w, Math.round(Math.sqrt(p * h * w))));
+    const y0 = rng.int(0, h - side);
+    const xs = rng.int(0, w - side);
+    let count = 0;
+    let changes = 0;
+    for (let tries = 0; tries < 3 && changes === 0; tries++) {
+      count = 0;
+      for (let ch = 0; ch < c; ch++) {
+        const sign = rng.next() < 0.5 ? -1 : 1;
+        for (let yy = y0; yy < y0 + side; yy++)
+          for (let xx = xs; xx < xs + side; xx++) {
+            const i = (yy * w + xx) * c + ch;
+            idx[count] = i;
+            vals[count] = corner(i, sign);
+            if (vals[count] !== net.input[i]) changes++;
+            count++;
+          }
+      }
+    }
+    if (changes === 0) {
+      queries++; // a wasted draw still counts, so every loop ends
+      return false;
+    }
+    apply(count);
+    const l = loss(net, label);
+    if (l <= best) {
+      best = l;
+      return best < 0;
+    }
+    revert(count);
+    return false;
+  };
+
+  // 2. Square attack
+  for (let it = 0; queries < squareBudget; it++) if (squareStep(pAt(pInit, it, squareBudget))) return done();
+
+  // 3. greedy coordinate sweeps; when a sweep improves nothing, small random squares, and again
+  const order = Array.from({ length: n }, (_, i) => i);
+  while (queries < opts.queries) {
+    let improved = false;
+    rng.shuffle(order);
+    for (const i of order) {
+      if (queries >= opts.queries) break;
+      if (lo[i] === hi[i]) continue;
+      idx[0] = i;
+      vals[0] = net.input[i] === hi[i] ? lo[i]! : hi[i]!;
+      apply(1);
+      const l = loss(net, label);
+      if (l < best) {
+        best = l;
+        improved = true;
+        if (best < 0) return done();
+      } else revert(1);
+    }
+    if (!improved) {
+      const until = Math.min(opts.queries, queries + n);
+      while (queries < until) if (squareStep(Math.min(pInit, 4 / (h * w)))) return done();
+    }
+  }
+  return done();
+}
+
+function argmaxRef(scores: Int8Array): number {
+  let b = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[b]!) b = i;
+  return b;
+}
