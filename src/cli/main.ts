@@ -9,6 +9,7 @@ import { registerCompile } from "./commands/compile.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerExport } from "./commands/export.js";
 import { registerFlash } from "./commands/flash.js";
+import { registerRobustness } from "./commands/robustness.js";
 import { registerVerify } from "./commands/verify.js";
 import { exitCodeFor, EXIT, formatError } from "./errors.js";
 
@@ -36,7 +37,8 @@ Examples:
   strongnet compile models/mnist_demo.json --board nucleo-f411re -o build/mnist_demo
   strongnet verify models/mnist_demo.json --board bbc-microbit-v1 --vectors 200
   strongnet export models/mnist_demo.json --board nucleo-f411re --format arduino -o build/mnist_demo-arduino
-  strongnet flash models/mnist_demo.json --board arduino-zero --port /dev/ttyACM0`,
+  strongnet flash models/mnist_demo.json --board arduino-zero --port /dev/ttyACM0
+  strongnet robustness models/mnist_demo.json --eps 1,2,4,8,16 --samples 200`,
     );
   registerCompile(program);
   registerVerify(program);
@@ -44,6 +46,7 @@ Examples:
   registerDemo(program);
   registerExport(program);
   registerFlash(program);
+  registerRobustness(program);
   return program;
 }
 

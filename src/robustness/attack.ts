@@ -63,11 +63,12 @@ export function margin8(scores: ArrayLike<number>, y: number): number {
 function loss(net: IncrementalNet, y: number): number {
   const m = margin8(net.scores, y);
   const acc = net.scoreAccs;
-  if (!acc) return m * 2 * ACC_SPAN;
+  if (!acc) return m * 2 * ACC_SPAN + ACC_SPAN;
   let am = Infinity;
   const ay = acc[y]!;
   for (let j = 0; j < acc.length; j++) if (j !== y && ay - acc[j]! < am) am = ay - acc[j]!;
-  return m * 2 * ACC_SPAN + Math.max(-ACC_SPAN + 1, Math.min(ACC_SPAN - 1, am));
+  // the tie-breaker lies in [1, 2 * ACC_SPAN - 1], so loss < 0 exactly when margin8 < 0
+  return m * 2 * ACC_SPAN + ACC_SPAN + Math.max(-ACC_SPAN + 1, Math.min(ACC_SPAN - 1, am));
 }
 
 /** Square attack's schedule of p, halving at fixed fractions of a 10,000-query run. */
