@@ -9,6 +9,7 @@ import { registerCompile } from "./commands/compile.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerExport } from "./commands/export.js";
 import { registerFlash } from "./commands/flash.js";
+import { registerReport } from "./commands/report.js";
 import { registerRobustness } from "./commands/robustness.js";
 import { registerVerify } from "./commands/verify.js";
 import { exitCodeFor, EXIT, formatError } from "./errors.js";
@@ -38,7 +39,8 @@ Examples:
   strongnet verify models/mnist_demo.json --board bbc-microbit-v1 --vectors 200
   strongnet export models/mnist_demo.json --board nucleo-f411re --format arduino -o build/mnist_demo-arduino
   strongnet flash models/mnist_demo.json --board arduino-zero --port /dev/ttyACM0
-  strongnet robustness models/mnist_demo.json --eps 1,2,4,8,16 --samples 200`,
+  strongnet robustness models/mnist_demo.json --eps 1,2,4,8,16 --samples 200
+  strongnet report models/mnist_demo.json --boards all --html report.html --max-flash 64K`,
     );
   registerCompile(program);
   registerVerify(program);
@@ -47,6 +49,7 @@ Examples:
   registerExport(program);
   registerFlash(program);
   registerRobustness(program);
+  registerReport(program);
   return program;
 }
 

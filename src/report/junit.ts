@@ -158,3 +158,43 @@ export function fitFailureJUnit(model: string, board: string, problems: FitProbl
     ],
   };
 }
+
+/** `report --junit`: per board, its fit and each budget limit set for it; the primary board's bit-exactness. */
+export function reportJUnit(r: import("./schema.js").Report): JUnitSuite[] {
+  return r.boards.map((b) => {
+    const base = `${r.model.name}.${b.board.name}`;
+    const cases: JUnitCase[] = [];
+    if (r.primary && r.primary.board.name === b.board.name) {
+      const v = r.primary.verify;
+      cases.push({
+        classname: `${base}.verify`,
+        name: `bit-exact on ${v.vectors} vectors`,
+        ...(v.passed ? {} : { failure: { type: "mismatch", message: `${v.mismatchedVectors} of ${v.vectors} vectors differ; first: ${v.firstMismatch}` } }),
+      });
+    }
+    const fit: JUnitCase = { classname: `${base}.fit`, name: `fits ${b.board.name}` };
+    if (b.status === "does-not-fit") fit.failure = { type: "budget", message: b.reason ?? "does not fit" };
+    if (b.status === "error") fit.failure = { type: "error", message: b.reason ?? "error" };
+    cases.push(fit);
+    const limits = r.budget.limits.find((l) => l.board === b.board.name);
+    const budgetCase = (resource: "flash" | "ram" | "latency", limit: number | undefined, label: string) => {
+      if (limit === undefined) return;
+      const v = r.budget.violations.find((x) => x.board === b.board.name && x.resource === resource);
+      cases.push({ classname: `${base}.budget`, name: `${resource} within ${label}`, ...(v ? { failure: { type: "budget", message: v.message } } : {}) });
+    };
+    budgetCase("flash", limits?.maxFlash, `${limits?.maxFlash} B`);
+    budgetCase("ram", limits?.maxRam, `${limits?.maxRam} B`);
+    budgetCase("latency", limits?.maxLatencyUs, `${limits?.maxLatencyUs} us (estimate)`);
+    return {
+      name: `strongnet.report.${r.model.name}.${b.board.name}`,
+      properties: {
+        model: r.model.name,
+        board: b.board.name,
+        ...(b.fit ? { "flash.used": b.fit.flash.used, "ram.used": b.fit.ram.used } : {}),
+        ...(b.instructions !== null ? { instructions: b.instructions } : {}),
+        ...(b.latencyMicroseconds !== null ? { "latency.us.estimate": b.latencyMicroseconds.toFixed(1) } : {}),
+      },
+      cases,
+    };
+  });
+}

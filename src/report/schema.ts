@@ -178,8 +178,8 @@ export const ReportSchema = z.object({
     outputShape: z.array(z.number().int().positive()),
     layers: bytes,
   }),
-  /** the detailed report of the --board board */
-  primary: BoardReportSchema,
+  /** the detailed report of the --board board; null when the model does not fit it (see boards) */
+  primary: BoardReportSchema.nullable(),
   /** the fit of every board measured (--boards), the primary board included */
   boards: z.array(BoardFitSchema),
   budget: z.object({
