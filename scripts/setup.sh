@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what strongnet needs and is missing: npm packages, the ARM cross toolchain, QEMU,
 # clang with its sanitizer runtime (host tests), the Fashion-MNIST dataset, and for the export
-# tests cmake, the Arduino AVR toolchain (arduino-builder, arduino-core-avr) and simavr. Safe to run
+# tests cmake, the Arduino AVR toolchain (arduino-builder, arduino-core-avr) and simavr, and Debian
+# chromium for the headless-browser test of the HTML report (driven by playwright-core). Safe to run
 # again: it only installs what is absent. Used by `npm run demo`, `npm test` and .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc clang libclang-rt-dev dataset-fashion-mnist
-  cmake arduino-builder arduino-core-avr simavr)
+  cmake arduino-builder arduino-core-avr simavr chromium)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
