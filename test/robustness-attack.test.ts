@@ -7,7 +7,9 @@ import { attack, margin8 } from "../src/robustness/attack.js";
 import { evaluateRobustness, type ModelRobustness } from "../src/robustness/evaluate.js";
 import { argmaxOf, flattenGraph, runFlat, scoresOf } from "../src/robustness/flat.js";
 import { certify, inputBox } from "../src/robustness/ibp.js";
+import { IncrementalNet } from "../src/robustness/incremental.js";
 import { lipschitzReport, tableSlope } from "../src/robustness/lipschitz.js";
+import { surrogateGradient } from "../src/robustness/surrogate.js";
 import { formatMarkdown, plotSvg } from "../src/robustness/report.js";
 import { Rng } from "../src/util/random.js";
 import { randomModel } from "./helpers/random-model.js";
@@ -135,6 +137,25 @@ describe("the attack", () => {
         forEachPoint(box.lo, box.hi, (x) => expect(predict(graph, x)[0]).toBe(label));
       }
     }
+  });
+
+  it("steers with a surrogate gradient that is exact on linear models and follows the active literal of min/max", () => {
+    const graph = buildGraph(
+      parseModel(
+        tinyModel(3, [IDENTITY, IDENTITY.map((x) => Math.max(-128, Math.min(127, 2 * x)))], [
+          // s0 = max(min(x0, 2 x1), x2)
+          { id: "s", kind: "strong", input: "input", neurons: [{ groups: [[{ input: 0, table: 0 }, { input: 1, table: 1 }], [{ input: 2, table: 0 }]] }, { groups: [[{ input: 2, table: 0 }]] }] },
+          { id: "l", kind: "summator", input: "s", requant: { multiplier: 1, shift: 1 }, neurons: [{ bias: 0, terms: [{ input: 0, weight: 4 }] }, { bias: 0, terms: [{ input: 1, weight: -6 }] }] },
+          { id: "c", kind: "argmax", input: "l" },
+        ]),
+      ),
+    );
+    const fg = flattenGraph(graph);
+    const net = new IncrementalNet(fg, Int8Array.of(10, 20, -50)); // min(10, 40) = 10 beats -50: x0 is active
+    const g = surrogateGradient(fg, net.values, net.accs, Float64Array.of(1, -1));
+    expect(Array.from(g)).toEqual([2, 0, 3]); // d/dx0 = 4/2, d/dx2 = -(-6)/2
+    net.set([1], [2]); // min(10, 4) = 4: x1 is active, through the slope-2 table
+    expect(Array.from(surrogateGradient(fg, net.values, net.accs, Float64Array.of(1, -1)))).toEqual([0, 4, 3]);
   });
 
   it("margin8 follows the reference tie rule (first largest wins)", () => {

@@ -23,6 +23,7 @@ import { predict } from "../reference/interpreter.js";
 import type { Rng } from "../util/random.js";
 import type { FlatGraph } from "./flat.js";
 import { IncrementalNet } from "./incremental.js";
+import { surrogateGradient } from "./surrogate.js";
 
 export interface AttackOptions {
   eps: number;
@@ -33,6 +34,8 @@ export interface AttackOptions {
   init?: Int8Array;
   /** initial square fraction p of Square attack (default 0.3) */
   pInit?: number;
+  /** share of the budget for surrogate-gradient PGD (default 0.25; each step costs 2 queries) */
+  pgdShare?: number;
 }
 
 export interface AttackResult {
@@ -145,8 +148,68 @@ export function attack(fg: FlatGraph, x0: Int8Array, label: number, opts: Attack
   let best = loss(net, label);
   if (best < 0) return done();
 
+  // 2. PGD with the surrogate gradient (src/robustness/surrogate.ts), on the int8 model: every
+  // step is scored exactly; the best point found is where the random search continues
+  const pgdBudget = Math.floor(opts.queries * (opts.pgdShare ?? 0.25));
+  if (pgdBudget >= 8) {
+    const bestX = Int8Array.from(net.input);
+    const weights = new Float64Array(fg.classes);
+    const restarts = 2;
+    const steps = Math.floor(pgdBudget / 2 / restarts);
+    for (let r = 0; r < restarts; r++) {
+      if (r > 0) {
+        // restart from a random corner of the box
+        for (let i = 0; i < n; i++) {
+          idx[i] = i;
+          vals[i] = corner(i, rng.next() < 0.5 ? -1 : 1);
+        }
+        apply(n);
+      }
+      for (let t = 0; t < steps; t++) {
+        const scores = net.accs[fg.scoreLayer] ?? net.scores;
+        let other = -1;
+        for (let j = 0; j < fg.classes; j++) if (j !== label && (other < 0 || scores[j]! > scores[other]!)) other = j;
+        weights.fill(0);
+        weights[label] = 1;
+        weights[other] = -1;
+        const grad = surrogateGradient(fg, net.values, net.accs, weights);
+        queries++; // the backward pass
+        const step = Math.max(1, Math.round(eps * (0.1 + 0.4 * (1 + Math.cos((Math.PI * t) / steps)) / 2)));
+        let count = 0;
+        const x = net.input;
+        for (let i = 0; i < n; i++) {
+          const g = grad[i]!;
+          if (g === 0) continue;
+          const v = Math.max(lo[i]!, Math.min(hi[i]!, x[i]! - (g > 0 ? step : -step)));
+          if (v !== x[i]) {
+            idx[count] = i;
+            vals[count++] = v;
+          }
+        }
+        if (count === 0) break;
+        apply(count);
+        const l = loss(net, label);
+        if (l < best) {
+          best = l;
+          bestX.set(net.input);
+          if (best < 0) return done();
+        }
+      }
+    }
+    // continue from the best point
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (net.input[i] !== bestX[i]) {
+        idx[count] = i;
+        vals[count++] = bestX[i]!;
+      }
+    }
+    net.set(idx, vals, count);
+  }
+
   const pInit = opts.pInit ?? 0.3;
-  const squareBudget = Math.floor(opts.queries * 0.8);
+  const squareSpan = Math.floor((opts.queries - queries) * 0.75);
+  const squareBudget = queries + squareSpan;
 
   /** One random square with a random sign per channel; keeps it unless the loss increases. */
   const squareStep = (p: number): boolean => {
@@ -183,10 +246,10 @@ export function attack(fg: FlatGraph, x0: Int8Array, label: number, opts: Attack
     return false;
   };
 
-  // 2. Square attack
-  for (let it = 0; queries < squareBudget; it++) if (squareStep(pAt(pInit, it, squareBudget))) return done();
+  // 3. Square attack
+  for (let it = 0; queries < squareBudget; it++) if (squareStep(pAt(pInit, it, squareSpan))) return done();
 
-  // 3. greedy coordinate sweeps; when a sweep improves nothing, small random squares, and again
+  // 4. greedy coordinate sweeps; when a sweep improves nothing, small random squares, and again
   const order = Array.from({ length: n }, (_, i) => i);
   while (queries < opts.queries) {
     let improved = false;
