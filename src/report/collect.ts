@@ -323,12 +323,24 @@ export function fitRow(r: BoardReport): BoardFit {
   };
 }
 
-/** A board the firmware could not be built or run for: does not fit (plan or linker), or an error. */
+/** A board the firmware could not be built or run for: does not fit (plan or linker), the emulator is too small, or an error. */
 export function failedRow(graph: Graph, board: Board, err: unknown): BoardFit {
   const plan = planGraph(graph);
   const planFit = fitOf(plan.constBytes, plan.arenaBytes, board, "from the plan only (no firmware was built): model constants vs flash, activation arena vs RAM");
-  if (err instanceof BudgetError || err instanceof FirmwareTooLargeError) {
-    return { board: boardInfo(board), status: "does-not-fit", reason: err.message, fit: { ...planFit, fits: false }, latencyMicroseconds: null, instructions: null };
+  const row = (status: BoardFit["status"], reason: string, fit: Fit | null): BoardFit => ({ board: boardInfo(board), status, reason, fit, latencyMicroseconds: null, instructions: null });
+  if (err instanceof BudgetError) {
+    const reason = err.problems.map((p) => `${p.resource === "flash" ? "flash" : "RAM"} over by ${p.needed - p.available} B (${p.resource === "flash" ? "model constants" : "activation arena"} ${p.needed} B > ${p.available} B)`).join(", ");
+    return row("does-not-fit", reason, { ...planFit, fits: false });
   }
-  return { board: boardInfo(board), status: "error", reason: err instanceof Error ? err.message : String(err), fit: null, latencyMicroseconds: null, instructions: null };
+  if (err instanceof FirmwareTooLargeError) {
+    const regions = linkRegions(board);
+    const boardBytes = err.region === "RAM" ? board.ramBytes : board.flashBytes;
+    const machineBytes = err.region === "RAM" ? regions.ram.length : regions.flash.length;
+    const what = `the test image's ${err.region} ${err.overflowBytes === undefined ? "leaves less than the minimum stack" : `overflowed by ${err.overflowBytes} B`} at link time (region ${err.regionBytes} B)`;
+    if (machineBytes < boardBytes && planFit.fits) {
+      return row("unmeasured", `QEMU ${board.qemu.machine} has ${machineBytes} B of ${err.region}, less than the board: ${what}`, planFit);
+    }
+    return row("does-not-fit", what, { ...planFit, fits: false });
+  }
+  return row("error", err instanceof Error ? err.message : String(err), null);
 }

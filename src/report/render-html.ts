@@ -124,11 +124,12 @@ export function boardFitChart(rows: BoardFit[]): string {
       const f = b.fit ? (side === "flash" ? b.fit.flash : b.fit.ram) : null;
       const pct = f ? (100 * f.used) / f.available : 0;
       const over = f ? f.margin < 0 : false;
+      const color = over ? COLORS.over : b.status === "unmeasured" ? COLORS.padding : COLORS.ok;
       bars.push({
         label: `${b.board.name} ${side}`,
-        segments: f ? [{ name: `${side} ${formatBytes(f.used)} of ${formatBytes(f.available)}`, value: pct, color: over ? COLORS.over : COLORS.ok }] : [],
-        note: b.status === "error" ? "error (see table)" : f ? `${pct.toFixed(1)}%${over ? " DOES NOT FIT" : ""}` : "-",
-        alarm: b.status !== "fits",
+        segments: f ? [{ name: `${side} ${formatBytes(f.used)} of ${formatBytes(f.available)}`, value: pct, color }] : [],
+        note: b.status === "error" ? "error (see table)" : f ? `${pct.toFixed(1)}%${over ? " DOES NOT FIT" : b.status === "unmeasured" ? " (plan, not measured)" : ""}` : "-",
+        alarm: b.status === "does-not-fit" || b.status === "error",
       });
     }
   }
@@ -143,6 +144,7 @@ export function boardFitChart(rows: BoardFit[]): string {
     legend: [
       { name: "fits", color: COLORS.ok },
       { name: "over the board", color: COLORS.over },
+      { name: "plan only (emulator too small)", color: COLORS.padding },
     ],
   });
 }

@@ -150,7 +150,8 @@ export const BoardReportSchema = z.object({
 
 export const BoardFitSchema = z.object({
   board: BoardInfoSchema,
-  status: z.enum(["fits", "does-not-fit", "error"]),
+  /** unmeasured: the firmware could not be built because the emulating QEMU machine has less memory than the board (fit from the plan) */
+  status: z.enum(["fits", "does-not-fit", "unmeasured", "error"]),
   /** why it does not fit, or the error */
   reason: z.string().nullable(),
   fit: FitSchema.nullable(),

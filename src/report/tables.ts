@@ -75,13 +75,13 @@ export function boardsTable(rows: BoardFit[]): Table {
       b.board.name,
       b.board.core,
       `${b.board.clockHz / 1e6} MHz`,
-      b.fit ? `${formatBytes(b.fit.flash.used)} / ${formatBytes(b.fit.flash.available)}` : "-",
+      b.fit ? `${formatBytes(b.fit.flash.used)} / ${formatBytes(b.fit.flash.available)}${b.status === "fits" ? "" : " (plan)"}` : "-",
       b.fit ? percent(b.fit.flash.used, b.fit.flash.available) : "-",
-      b.fit ? `${formatBytes(b.fit.ram.used)} / ${formatBytes(b.fit.ram.available)}` : "-",
+      b.fit ? `${formatBytes(b.fit.ram.used)} / ${formatBytes(b.fit.ram.available)}${b.status === "fits" ? "" : " (plan)"}` : "-",
       b.fit ? percent(b.fit.ram.used, b.fit.ram.available) : "-",
       b.instructions === null ? "-" : n(b.instructions),
       b.latencyMicroseconds === null ? "-" : `~${formatMicroseconds(b.latencyMicroseconds)}`,
-      b.status === "fits" ? "fits" : b.status === "does-not-fit" ? `DOES NOT FIT: ${b.reason ?? ""}` : `error: ${b.reason ?? ""}`,
+      b.status === "fits" ? "fits" : b.status === "does-not-fit" ? `DOES NOT FIT: ${b.reason ?? ""}` : b.status === "unmeasured" ? `fits by the plan, not measured: ${b.reason ?? ""}` : `error: ${b.reason ?? ""}`,
     ]),
   };
 }
