@@ -62,7 +62,7 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
   const kinds = new Set(graph.layers.map((l) => l.kind));
   const source = render("model.c.ejs", {
     ...common,
-    tables: plan.tables.unique.map((t) => formatValues(t, 16, 8)),
+    tables: plan.tables.unique.map((t) => formatValues(t, 16, 4)),
     helpers: {
       requantize: kinds.has("summator") || kinds.has("dense") || kinds.has("conv2d"),
       readPadded: kinds.has("strong_conv") || kinds.has("conv2d"),
@@ -100,13 +100,13 @@ function renderLayer(layer: Layer, index: number, remap: (t: number) => number) 
       vars = { table: remap(layer.table) };
       break;
     case "strong":
-      vars = { neurons: layer.neurons.length, singleTable: singleTable(layer, remap) };
+      vars = { neurons: layer.neurons.length, singleTable: singleTable(layer, remap), ...strongTypes(layer.id, arrays) };
       break;
     case "strong_conv":
       vars = {
         templates: layer.templates.length,
         singleTable: singleTable(layer, remap),
-        offsetType: arrays.find((a) => a.name === `${layer.id}_literal_offset`)!.ctype,
+        ...strongTypes(layer.id, arrays),
         kernel: layer.kernel, stride: layer.stride, padding: layer.padding, padValue: layer.padValue };
       break;
     case "summator":
@@ -130,6 +130,12 @@ function renderLayer(layer: Layer, index: number, remap: (t: number) => number) 
   }
   const code = render(`layers/${layer.kind}.c.ejs`, { ...base, ...vars });
   return { index, id: layer.id, kind: layer.kind, inputShape: layer.inputShape, outputShape: layer.outputShape, arrays, code };
+}
+
+/** C types of a strong layer's count and code tables, for the template's pointers. */
+function strongTypes(id: string, arrays: { name: string; ctype: string }[]) {
+  const type = (role: string) => arrays.find((a) => a.name === `${id}_${role}`)!.ctype;
+  return { neuronCountType: type("group_count"), countType: type("literal_count"), codeType: type("literal_code") };
 }
 
 const optionalRemap = (t: number | undefined, remap: (t: number) => number) => (t === undefined ? undefined : remap(t));

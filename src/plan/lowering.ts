@@ -4,8 +4,8 @@
  * figures are the emitted ones.
  *
  * Sparse structures become flat index tables walked by loops (never unrolled code):
- * neurons -> running group ends -> running literal ends -> literal input offsets and table
- * indices (omitted when every literal of the layer uses the same table).
+ * neurons -> group counts -> literal counts -> one code per literal (input offset, plus the
+ * table's offset in the high half when the layer uses several tables).
  * Index arrays use the narrowest unsigned type that holds their largest value.
  */
 import { shapeSize, type Layer, type SpatialLiteral, type StrongConvLayer, type StrongNeuron } from "../ir/types.js";
@@ -58,30 +58,28 @@ export function lowerLayer(layer: Layer, remapTable: (t: number) => number): Con
     }
     case "strong": {
       const literals = layer.neurons.flat(2);
-      return [
-        ...lowerGroups(layer.neurons),
-        indexArray("literal_input", literals.map((l) => l.input), "input index of each literal"),
-        ...literalTables(literals, remapTable),
-      ];
+      return [...lowerGroups(layer.neurons), literalCodes("literal_code", literals.map((l) => l.input), literals, remapTable, "input index")];
     }
     case "strong_conv": {
       const literals: SpatialLiteral[] = layer.templates.flat(2);
+      // both code arrays share one C type: the loop walks either through one pointer
       return [
         ...lowerGroups(layer.templates),
-        // both offset arrays share one C type: the loop walks either through one pointer
         ...sameType([
-          indexArray("literal_offset", literals.map((l) => windowOffset(layer, l)), "input offset from the window origin (interior windows)"),
-          indexArray("literal_patch_offset", literals.map((l) => patchOffset(layer, l)), "offset in the padded patch of a border window"),
+          literalCodes("literal_code", literals.map((l) => windowOffset(layer, l)), literals, remapTable, "offset from the window origin (interior windows)"),
+          literalCodes("literal_patch_code", literals.map((l) => patchOffset(layer, l)), literals, remapTable, "offset in the padded patch (border windows)"),
         ]),
-        ...literalTables(literals, remapTable),
       ];
     }
   }
 }
 
+/** Literal codes keep the input in the low 16 bits and (table * 256) in the high 16 bits. */
+export const CODE_SHIFT = 16;
+
 /**
  * The one table every literal of a strong layer uses (after de-duplication), or undefined when
- * they use several; a single-table layer needs no per-literal table index.
+ * they use several. A single-table layer's literal codes are plain input offsets.
  */
 export function singleTable(layer: Layer, remapTable: (t: number) => number): number | undefined {
   if (layer.kind !== "strong" && layer.kind !== "strong_conv") return undefined;
@@ -90,9 +88,24 @@ export function singleTable(layer: Layer, remapTable: (t: number) => number): nu
   return tables.size === 1 ? [...tables][0] : undefined;
 }
 
-function literalTables(literals: { table: number }[], remapTable: (t: number) => number): ConstArray[] {
+/**
+ * One code per literal, read with a single load: the input offset, plus (table * 256) << 16 when
+ * the layer uses several tables, so the lookup is tables[(code >> 16) + x[code & 0xffff]].
+ */
+function literalCodes(role: string, offsets: number[], literals: { table: number }[], remapTable: (t: number) => number, what: string): ConstArray {
   const tables = literals.map((l) => remapTable(l.table));
-  return new Set(tables).size === 1 ? [] : [indexArray("literal_table", tables, "table of each literal")];
+  if (new Set(tables).size <= 1) return indexArray(role, offsets, `${what} of each literal`);
+  const maxOffset = Math.max(0, ...offsets);
+  const maxTable = Math.max(0, ...tables);
+  if (maxOffset >= 1 << CODE_SHIFT || maxTable >= 256) {
+    throw new Error(`strong layer too large to encode: literal offsets must be below 65536 and tables below 256 (got ${maxOffset}, ${maxTable})`);
+  }
+  return {
+    role,
+    ctype: "uint32_t",
+    values: offsets.map((o, i) => (tables[i]! * 256 * (1 << CODE_SHIFT)) + o),
+    comment: `${what} of each literal | (table * 256) << 16`,
+  };
 }
 
 /** Widens every array to the widest C type among them. */
@@ -115,8 +128,8 @@ function runningEnds(counts: number[]): number[] {
 
 function lowerGroups(neurons: readonly StrongNeuron<unknown>[]): ConstArray[] {
   return [
-    indexArray("group_end", runningEnds(neurons.map((n) => n.length)), "end of each neuron's OR-groups (running count)"),
-    indexArray("literal_end", runningEnds(neurons.flatMap((n) => n.map((g) => g.length))), "end of each group's literals (running count)"),
+    indexArray("group_count", neurons.map((n) => n.length), "OR-groups (max) of each neuron"),
+    indexArray("literal_count", neurons.flatMap((n) => n.map((g) => g.length)), "literals (min) of each group"),
   ];
 }
 
