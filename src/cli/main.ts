@@ -11,6 +11,7 @@ import { registerExport } from "./commands/export.js";
 import { registerFlash } from "./commands/flash.js";
 import { registerReport } from "./commands/report.js";
 import { registerRobustness } from "./commands/robustness.js";
+import { registerTrain } from "./commands/train.js";
 import { registerVerify } from "./commands/verify.js";
 import { exitCodeFor, EXIT, formatError } from "./errors.js";
 
@@ -48,6 +49,7 @@ Examples:
   registerDemo(program);
   registerExport(program);
   registerFlash(program);
+  registerTrain(program);
   registerRobustness(program);
   registerReport(program);
   return program;

@@ -1,0 +1,114 @@
+import cliProgress from "cli-progress";
+import { InvalidArgumentError, type Command } from "commander";
+import { DATASET_NAMES, type DatasetName } from "../../datasets/index.js";
+import type { TrainProgress } from "../../train/common.js";
+import { ARCHS, DEFAULT_BUDGET_OPS, modelNameFor, trainModel, writeTrained, type Arch } from "../../train/index.js";
+import { EnvironmentError } from "../errors.js";
+import { printJson } from "../output.js";
+import { positiveInt } from "./verify.js";
+
+interface TrainFlags {
+  dataset: DatasetName;
+  arch: Arch;
+  budgetOps: number;
+  seed: number;
+  out: string;
+  name?: string;
+  hidden: number;
+  threads?: number;
+  json?: boolean;
+}
+
+function oneOf<T extends string>(option: string, values: readonly T[]) {
+  return (value: string): T => {
+    if ((values as readonly string[]).includes(value)) return value as T;
+    throw new InvalidArgumentError(`${option} must be one of ${values.join(", ")}, got "${value}"`);
+  };
+}
+
+function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}"`);
+    return n;
+  };
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description("train a model: a strong-neuron network grown constructively (default) or the dense int8 MLP baseline")
+    .requiredOption("-d, --dataset <name>", `data set: ${DATASET_NAMES.join(" | ")}`, oneOf("--dataset", DATASET_NAMES))
+    .option("-a, --arch <arch>", `architecture: ${ARCHS.join(" | ")}`, oneOf("--arch", ARCHS), "strong")
+    .option("--budget-ops <n>", "strong: planned operations per inference to spend (lookups + min/max + MACs + ...)", positiveInt("--budget-ops"), DEFAULT_BUDGET_OPS)
+    .option("--hidden <n>", "dense-mlp: hidden units", positiveInt("--hidden"), 128)
+    .option("-s, --seed <n>", "random seed (same seed, same model bytes)", nonNegativeInt("--seed"), 1)
+    .option("--threads <n>", "worker threads (default: available cores, at most 4)", positiveInt("--threads"))
+    .option("--name <id>", "model name (C identifier; default from the output file name)")
+    .requiredOption("-o, --out <file>", "model file to write; measured figures go to <file>.metrics.json")
+    .option("--json", "print the measured figures as JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  strongnet train --dataset mnist -o models/mnist_strong.json
+  strongnet train --dataset fashion-mnist --budget-ops 10000 --seed 2 -o build/fashion.json
+  strongnet train --dataset mnist --arch dense-mlp -o models/mnist_dense.json`,
+    )
+    .action(async (opts: TrainFlags) => {
+      const name = opts.name ?? modelNameFor(opts.out);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`--name must be a C identifier, got "${name}"`);
+      const command = ["strongnet train", `--dataset ${opts.dataset}`, `--arch ${opts.arch}`,
+        opts.arch === "strong" ? `--budget-ops ${opts.budgetOps}` : `--hidden ${opts.hidden}`, `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
+      const bar = progressBar(!opts.json);
+      let result;
+      try {
+        result = await trainModel({
+          dataset: opts.dataset,
+          arch: opts.arch,
+          seed: opts.seed,
+          budgetOps: opts.budgetOps,
+          hidden: [opts.hidden],
+          name,
+          threads: opts.threads,
+          command,
+          onProgress: bar.update,
+        });
+      } catch (err) {
+        if (err instanceof Error && /not found|not installed/.test(err.message)) throw new EnvironmentError(err.message);
+        throw err;
+      } finally {
+        bar.stop();
+      }
+      const sidecar = writeTrained(opts.out, result.model, result.metrics);
+      const m = result.metrics;
+      if (opts.json) return printJson({ out: opts.out, metrics: sidecar, ...m });
+      console.log(`trained ${name} (${opts.arch}, ${opts.dataset}, seed ${opts.seed}) in ${m.trainSeconds} s -> ${opts.out}, ${sidecar}`);
+      console.log(`  accuracy (test)  float ${m.accuracy.floatTest}%  int8 ${m.accuracy.int8Test}%  (validation int8 ${m.accuracy.int8Validation}%, int8/float agreement ${m.accuracy.int8FloatAgreement}%)`);
+      const o = m.plan.ops;
+      console.log(`  ops/inference    ${o.total}: ${o.lookups} lookups, ${o.minmax} min/max, ${o.macs} MACs, ${o.requants} requantizations, ${o.compares} compares`);
+      console.log(`  memory (plan)    const ${m.plan.constBytes} B, arena ${m.plan.arenaBytes} B`);
+    });
+}
+
+/** A cli-progress bar on stderr (terminal only), restarted for each training stage. */
+function progressBar(enabled: boolean): { update: (p: TrainProgress) => void; stop: () => void } {
+  if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { format: "{stage} [{bar}] {percentage}% | {duration_formatted}", stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let stage: string | undefined;
+  return {
+    update: (p) => {
+      if (p.stage !== stage) {
+        if (stage) bar.stop();
+        stage = p.stage;
+        bar.start(p.total, p.done, { stage: p.stage.padEnd(22) });
+      } else bar.update(p.done);
+    },
+    stop: () => {
+      if (stage) bar.stop();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * What both trainers share: the validation split carved from train, int8 accuracy with the
+ * reference interpreter, progress events and the measured-figures record of a trained model.
+ */
+import type { Dataset } from "../datasets/index.js";
+import { makeDataset } from "../datasets/index.js";
+import { parseModel } from "../format/load.js";
+import type { ModelFileInput } from "../format/schema.js";
+import { buildGraph, type Graph } from "../ir/index.js";
+import { planGraph, totalOps, type OpCounts } from "../plan/plan.js";
+import { predict } from "../reference/interpreter.js";
+
+export interface TrainProgress {
+  /** what is running, e.g. "grow features" */
+  stage: string;
+  done: number;
+  total: number;
+}
+
+export type OnProgress = (p: TrainProgress) => void;
+
+/**
+ * Validation: the last of every 10 consecutive blocks of 10 training images
+ * (floor(i / 10) % 10 === 9), 10% of train. Blocks rather than i % 10 because the MNIST train
+ * split interleaves the classes round-robin, so i % 10 would hold out one digit. The test split is
+ * never used for choices.
+ */
+export const isValidationIndex = (i: number): boolean => Math.floor(i / 10) % 10 === 9;
+export const VALIDATION_RULE = "validation = train images with floor(i / 10) % 10 === 9";
+
+export function splitValidation(train: Dataset): { fit: Dataset; validation: Dataset } {
+  const fit: number[] = [];
+  const validation: number[] = [];
+  for (let i = 0; i < train.count; i++) (isValidationIndex(i) ? validation : fit).push(i);
+  return { fit: subset(train, fit, "fit"), validation: subset(train, validation, "validation") };
+}
+
+/** The images at `indices` (copied into a new packed buffer). */
+export function subset(ds: Dataset, indices: readonly number[], label: string): Dataset {
+  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const pixels = new Int8Array(indices.length * size);
+  const labels = new Uint8Array(indices.length);
+  indices.forEach((src, i) => {
+    pixels.set(ds.pixels.subarray(src * size, (src + 1) * size), i * size);
+    labels[i] = ds.labels[src]!;
+  });
+  return makeDataset(`${ds.name}/${label}`, ds.shape, ds.classes, pixels, labels);
+}
+
+/** The first n images, spread over the data set (every k-th) so a small subset is class-balanced. */
+export function spreadSubset(ds: Dataset, n: number, label: string): Dataset {
+  if (n >= ds.count) return ds;
+  const step = ds.count / n;
+  return subset(ds, Array.from({ length: n }, (_, i) => Math.floor(i * step)), label);
+}
+
+/** int8 predictions of the model's reference interpreter. */
+export function int8Predictions(graph: Graph, ds: Dataset): Uint8Array {
+  return Uint8Array.from(ds.images, (img) => predict(graph, img)[0]!);
+}
+
+export function agreement(a: Uint8Array, b: Uint8Array): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return a.length ? same / a.length : 0;
+}
+
+export const percent = (x: number): number => Math.round(x * 10000) / 100;
+
+export function graphOf(model: ModelFileInput): Graph {
+  return buildGraph(parseModel(model));
+}
+
+/** Planned operations per inference by kind, and the plan's memory figures. */
+export function planFigures(graph: Graph) {
+  const plan = planGraph(graph);
+  const byLayerKind: Record<string, OpCounts> = {};
+  for (const l of plan.layers) {
+    const k = (byLayerKind[l.kind] ??= { lookups: 0, minmax: 0, macs: 0, requants: 0, compares: 0 });
+    for (const [name, v] of Object.entries(l.ops) as [keyof OpCounts, number][]) k[name] += v;
+  }
+  return {
+    ops: { ...plan.totals, total: totalOps(plan.totals) },
+    opsByLayerKind: byLayerKind,
+    arenaBytes: plan.arenaBytes,
+    constBytes: plan.constBytes,
+  };
+}
+
+/** The measured figures of a trained model (written next to it as <name>.metrics.json). */
+export interface TrainMetrics {
+  model: string;
+  arch: "strong" | "dense-mlp";
+  dataset: string;
+  seed: number;
+  budgetOps?: number;
+  split: { fit: number; validation: number; test: number; rule: string };
+  accuracy: {
+    unit: string;
+    /** the float model (before int8 quantization of the supervised part) on the test split */
+    floatTest: number;
+    /** the int8 model, reference interpreter, test split */
+    int8Test: number;
+    int8Validation: number;
+    int8Train: number;
+    /** share of test images where the int8 model predicts the same class as the float model */
+    int8FloatAgreement: number;
+  };
+  plan: ReturnType<typeof planFigures>;
+  trainSeconds: number;
+  threads: number;
+  details: Record<string, unknown>;
+}

@@ -1,0 +1,224 @@
+/**
+ * A float multi-layer perceptron trainer (ReLU hidden layers, softmax cross-entropy output):
+ * minibatch SGD with momentum, L2 weight decay and a cosine learning-rate schedule, seeded.
+ *
+ * Used twice: for the dense int8 baseline (784-128-10 on pixels) and for the small supervised
+ * sparse part of the strong network (strong features -> sparse hidden summators -> classes),
+ * where `masks` pin pruned weights at zero. Weights are [out][in] row-major Float32Arrays.
+ * Deterministic: the only randomness is the seeded initialisation and shuffling.
+ */
+import { Rng } from "../util/random.js";
+
+export interface Mlp {
+  /** layer widths, input first: [784, 128, 10] */
+  dims: number[];
+  /** weights[l]: [dims[l+1]][dims[l]] */
+  weights: Float32Array[];
+  biases: Float32Array[];
+}
+
+export interface MlpOptions {
+  epochs: number;
+  learningRate: number;
+  batchSize?: number;
+  momentum?: number;
+  l2?: number;
+  seed: number;
+  /** per layer: 1 = trainable, 0 = pinned at zero (undefined: dense) */
+  masks?: (Uint8Array | undefined)[];
+  /** start from these parameters (copied) instead of a random initialisation */
+  init?: Mlp;
+  /**
+   * per hidden layer: the activation saturates at this value (the int8 range of the quantized
+   * hidden layer), so training sees the same clipping as the device
+   */
+  caps?: (number | undefined)[];
+  onEpoch?: (epoch: number, loss: number) => void;
+}
+
+export function initMlp(dims: number[], seed: number): Mlp {
+  const rng = new Rng(seed);
+  const weights: Float32Array[] = [];
+  const biases: Float32Array[] = [];
+  for (let l = 0; l + 1 < dims.length; l++) {
+    const fanIn = dims[l]!;
+    const std = Math.sqrt(2 / fanIn);
+    weights.push(Float32Array.from({ length: dims[l + 1]! * fanIn }, () => rng.normal() * std));
+    biases.push(new Float32Array(dims[l + 1]!));
+  }
+  return { dims: [...dims], weights, biases };
+}
+
+export const cloneMlp = (m: Mlp): Mlp => ({ dims: [...m.dims], weights: m.weights.map((w) => w.slice()), biases: m.biases.map((b) => b.slice()) });
+
+export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], opts: MlpOptions): Mlp {
+  const n = labels.length;
+  if (x.length !== n * dims[0]!) throw new Error(`trainMlp: ${x.length} input values for ${n} samples of ${dims[0]}`);
+  const L = dims.length - 1;
+  const model = opts.init ? cloneMlp(opts.init) : initMlp(dims, opts.seed);
+  const masks = opts.masks ?? [];
+  masks.forEach((m, l) => {
+    if (m) for (let i = 0; i < m.length; i++) if (!m[i]) model.weights[l]![i] = 0;
+  });
+  const batch = opts.batchSize ?? 32;
+  const momentum = opts.momentum ?? 0.9;
+  const l2 = opts.l2 ?? 0;
+  const vW = model.weights.map((w) => new Float32Array(w.length));
+  const vB = model.biases.map((b) => new Float32Array(b.length));
+  const gW = model.weights.map((w) => new Float32Array(w.length));
+  const gB = model.biases.map((b) => new Float32Array(b.length));
+  const acts = dims.map((d) => new Float32Array(d));
+  const deltas = dims.map((d) => new Float32Array(d));
+  /** sparse index lists of active inputs speed up the first layer on mostly-zero inputs */
+  const rng = new Rng(opts.seed ^ 0x5bd1e995);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const steps = opts.epochs * Math.ceil(n / batch);
+  let step = 0;
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    rng.shuffle(order);
+    let loss = 0;
+    for (let start = 0; start < n; start += batch) {
+      const end = Math.min(n, start + batch);
+      for (const g of gW) g.fill(0);
+      for (const g of gB) g.fill(0);
+      for (let s = start; s < end; s++) {
+        const i = order[s]!;
+        acts[0]!.set(x.subarray(i * dims[0]!, (i + 1) * dims[0]!));
+        forward(model, acts, opts.caps);
+        const out = acts[L]!;
+        // softmax + cross-entropy gradient
+        let max = -Infinity;
+        for (let c = 0; c < out.length; c++) max = Math.max(max, out[c]!);
+        let sum = 0;
+        for (let c = 0; c < out.length; c++) sum += Math.exp(out[c]! - max);
+        const dOut = deltas[L]!;
+        for (let c = 0; c < out.length; c++) dOut[c] = Math.exp(out[c]! - max) / sum;
+        loss -= Math.log(Math.max(dOut[labels[i]!]!, 1e-12));
+        dOut[labels[i]!]! -= 1;
+        for (let l = L - 1; l >= 0; l--) {
+          const din = dims[l]!;
+          const dout = dims[l + 1]!;
+          const W = model.weights[l]!;
+          const G = gW[l]!;
+          const a = acts[l]!;
+          const d = deltas[l + 1]!;
+          const gb = gB[l]!;
+          for (let o = 0; o < dout; o++) {
+            const dv = d[o]!;
+            if (dv === 0) continue;
+            gb[o]! += dv;
+            const row = o * din;
+            for (let j = 0; j < din; j++) G[row + j]! += dv * a[j]!;
+          }
+          if (l > 0) {
+            const dprev = deltas[l]!;
+            dprev.fill(0);
+            for (let o = 0; o < dout; o++) {
+              const dv = d[o]!;
+              if (dv === 0) continue;
+              const row = o * din;
+              for (let j = 0; j < din; j++) dprev[j]! += dv * W[row + j]!;
+            }
+            // ReLU (and the cap): no gradient where the unit is off or saturated
+            const cap = opts.caps?.[l - 1];
+            for (let j = 0; j < din; j++) if (a[j]! <= 0 || (cap !== undefined && a[j]! >= cap)) dprev[j] = 0;
+          }
+        }
+      }
+      const lr = (opts.learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / steps))) / (end - start);
+      step++;
+      for (let l = 0; l < L; l++) {
+        const W = model.weights[l]!;
+        const G = gW[l]!;
+        const V = vW[l]!;
+        const m = masks[l];
+        const decay = l2 * (end - start);
+        for (let j = 0; j < W.length; j++) {
+          if (m && !m[j]) continue;
+          V[j] = momentum * V[j]! - lr * (G[j]! + decay * W[j]!);
+          W[j]! += V[j]!;
+        }
+        const b = model.biases[l]!;
+        for (let o = 0; o < b.length; o++) {
+          vB[l]![o] = momentum * vB[l]![o]! - lr * gB[l]![o]!;
+          b[o]! += vB[l]![o]!;
+        }
+      }
+    }
+    opts.onEpoch?.(epoch, loss / n);
+  }
+  return model;
+}
+
+/** acts[0] holds the input; fills acts[1..] (ReLU on hidden layers, clipped at caps). */
+export function forward(model: Mlp, acts: Float32Array[], caps?: (number | undefined)[]): void {
+  const L = model.dims.length - 1;
+  for (let l = 0; l < L; l++) {
+    const din = model.dims[l]!;
+    const dout = model.dims[l + 1]!;
+    const W = model.weights[l]!;
+    const b = model.biases[l]!;
+    const a = acts[l]!;
+    const z = acts[l + 1]!;
+    for (let o = 0; o < dout; o++) {
+      let s = b[o]!;
+      const row = o * din;
+      for (let j = 0; j < din; j++) s += W[row + j]! * a[j]!;
+      if (l < L - 1) {
+        s = s > 0 ? s : 0;
+        const cap = caps?.[l];
+        if (cap !== undefined && s > cap) s = cap;
+      }
+      z[o] = s;
+    }
+  }
+}
+
+/** Predicted class (first maximum) of every sample. */
+export function mlpPredict(model: Mlp, x: Float32Array, caps?: (number | undefined)[]): Uint8Array {
+  const n = x.length / model.dims[0]!;
+  const acts = model.dims.map((d) => new Float32Array(d));
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    acts[0]!.set(x.subarray(i * model.dims[0]!, (i + 1) * model.dims[0]!));
+    forward(model, acts, caps);
+    const z = acts.at(-1)!;
+    let best = 0;
+    for (let c = 1; c < z.length; c++) if (z[c]! > z[best]!) best = c;
+    out[i] = best;
+  }
+  return out;
+}
+
+export function accuracyOf(pred: Uint8Array, labels: Uint8Array): number {
+  let ok = 0;
+  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) ok++;
+  return labels.length ? ok / labels.length : 0;
+}
+
+/** Hidden-layer activations (after ReLU, before any cap) of layer `l` (1-based) for every sample. */
+export function hiddenActivations(model: Mlp, x: Float32Array, l: number, caps?: (number | undefined)[]): Float32Array {
+  const n = x.length / model.dims[0]!;
+  const acts = model.dims.map((d) => new Float32Array(d));
+  const out = new Float32Array(n * model.dims[l]!);
+  for (let i = 0; i < n; i++) {
+    acts[0]!.set(x.subarray(i * model.dims[0]!, (i + 1) * model.dims[0]!));
+    forward(model, acts, caps);
+    out.set(acts[l]!, i * model.dims[l]!);
+  }
+  return out;
+}
+
+/** Mask keeping the `k` largest-|w| inputs of every output row of a [out][in] matrix. */
+export function rowTopK(weights: Float32Array, rows: number, k: number): Uint8Array {
+  const cols = weights.length / rows;
+  const mask = new Uint8Array(weights.length);
+  const idx = new Int32Array(cols);
+  for (let r = 0; r < rows; r++) {
+    const row = r * cols;
+    for (let j = 0; j < cols; j++) idx[j] = j;
+    const sorted = Array.from(idx).sort((a, b) => Math.abs(weights[row + b]!) - Math.abs(weights[row + a]!) || a - b);
+    for (const j of sorted.slice(0, k)) mask[row + j] = 1;
+  }
+  return mask;
+}
