@@ -6,7 +6,7 @@
 import type { BoardFit, BoardReport, Report } from "./schema.js";
 import { barChart, esc, type BarRow } from "./svg.js";
 import { boardsTable, budgetLines, fitText, flashRows, layerTable, ramRows, type Table } from "./tables.js";
-import { formatBytes, formatMicroseconds, percent } from "./units.js";
+import { formatBytes, formatMicroseconds, formatMicrosecondsRange, percent } from "./units.js";
 
 const COLORS = {
   lookups: "#1e88e5",
@@ -185,7 +185,7 @@ export function renderHtml(r: Report): string {
       row(
         "latency",
         `<span class="estimate">~${esc(formatMicroseconds(p.latency.microseconds))} (estimate)</span>`,
-        `${p.latency.method}; range ${formatMicroseconds(p.latency.rangeMicroseconds[0])}–${formatMicroseconds(p.latency.rangeMicroseconds[1])}`,
+        `${p.latency.method}; range ${formatMicrosecondsRange(...p.latency.rangeMicroseconds)}`,
       ),
     );
     body.push(`</tbody></table>`);

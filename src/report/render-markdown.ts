@@ -1,7 +1,7 @@
 /** The report as Markdown (GitHub-flavoured tables), e.g. for a pull-request comment or a job summary. */
 import type { Report } from "./schema.js";
 import { boardsTable, budgetLines, fitText, flashRows, layerTable, ramRows, type Table } from "./tables.js";
-import { formatBytes, formatMicroseconds } from "./units.js";
+import { formatBytes, formatMicroseconds, formatMicrosecondsRange } from "./units.js";
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -36,7 +36,7 @@ export function renderMarkdown(r: Report): string {
     out.push(`| ops per inference | ${n(p.ops.total)} | ${p.ops.method}: ${n(p.ops.lookups)} lookups, ${n(p.ops.minmax)} min/max, ${n(p.ops.macs)} MACs, ${n(p.ops.requants)} requants, ${n(p.ops.compares)} compares |`);
     out.push(`| instructions per inference | ${n(p.instructions.mean)} | ${p.instructions.method} (min ${n(p.instructions.min)}, max ${n(p.instructions.max)}) |`);
     out.push(
-      `| latency | ~${formatMicroseconds(p.latency.microseconds)} (**estimate**, ${formatMicroseconds(p.latency.rangeMicroseconds[0])}-${formatMicroseconds(p.latency.rangeMicroseconds[1])}) | ${cell(p.latency.method)} |`,
+      `| latency | ~${formatMicroseconds(p.latency.microseconds)} (**estimate**, ${formatMicrosecondsRange(...p.latency.rangeMicroseconds)}) | ${cell(p.latency.method)} |`,
     );
     out.push("");
     out.push("## Flash");

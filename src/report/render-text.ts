@@ -1,7 +1,7 @@
 /** The terminal report: every figure with how it was obtained, the per-layer table, board fit, budgets. */
 import type { Report } from "./schema.js";
 import { boardsTable, budgetLines, fitText, flashRows, layerTable, ramRows, type Table } from "./tables.js";
-import { formatBytes, formatMicroseconds } from "./units.js";
+import { formatBytes, formatMicroseconds, formatMicrosecondsRange } from "./units.js";
 
 export function textTable(t: Table, indent = "  "): string[] {
   const all = [t.head, ...t.rows, ...(t.foot ? [t.foot] : [])];
@@ -45,7 +45,7 @@ export function renderText(r: Report): string {
     out.push(`  instructions  ${n(p.instructions.mean)} per inference (min ${n(p.instructions.min)}, max ${n(p.instructions.max)}, ${p.instructions.vectors} vectors)   [measured: QEMU -icount, deterministic]`);
     const l = p.latency;
     out.push(
-      `  latency       ~${formatMicroseconds(l.microseconds)} ESTIMATE (${formatMicroseconds(l.rangeMicroseconds[0])}-${formatMicroseconds(l.rangeMicroseconds[1])}): ${l.cpi} cycles/instruction (${l.core} model, docs/report.md) at ${l.clockHz / 1e6} MHz`,
+      `  latency       ~${formatMicroseconds(l.microseconds)} ESTIMATE (${formatMicrosecondsRange(...l.rangeMicroseconds)}): ${l.cpi} cycles/instruction (${l.core} model, docs/report.md) at ${l.clockHz / 1e6} MHz`,
     );
     out.push("");
     out.push(`  layers        [params: ELF; ops: plan; instructions: profile image, QEMU -icount]`);

@@ -64,4 +64,12 @@ export function formatMicroseconds(us: number): string {
   return `${us.toFixed(2)} us`;
 }
 
+/** "2516-4117 us", "9.1-14.8 ms": a range in the unit of its upper end. */
+export function formatMicrosecondsRange(lo: number, hi: number): string {
+  const h = formatMicroseconds(hi);
+  const [number = "", unit = "us"] = h.split(" ");
+  const decimals = number.includes(".") ? number.split(".")[1]!.length : 0;
+  return `${(unit === "ms" ? lo / 1000 : lo).toFixed(decimals)}-${h}`;
+}
+
 export const percent = (part: number, whole: number, digits = 1): string => (whole > 0 ? `${((100 * part) / whole).toFixed(digits)}%` : "n/a");
