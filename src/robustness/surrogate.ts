@@ -4,8 +4,9 @@
  * each piece as its natural continuous twin —
  *   table T       -> local slope (T[x+k] - T[x-k]) / 2k (a smoothed finite difference),
  *   min / max     -> the active literal (the one that attains the value) takes the gradient,
- *   linear row    -> weight * multiplier / 2^shift (requantization as a real scale, saturation
- *                    ignored), times the activation table's local slope.
+ *   linear row    -> weight * multiplier / 2^shift (requantization as a real scale), times the
+ *                    activation table's local slope; 0 where the requantization saturates
+ *                    (except in the score layer, whose accumulators are the attack's target).
  * It only steers the search; every candidate is scored on the int8 model.
  */
 import type { FlatGraph, FlatLayer } from "./flat.js";
@@ -26,12 +27,12 @@ export function surrogateGradient(fg: FlatGraph, values: Int8Array[], accs: (Flo
   let g: Float64Array = Float64Array.from(weights);
   for (let li = fg.scoreLayer; li >= 0; li--) {
     const l = fg.layers[li]!;
-    g = backLayer(l, values[li]!, accs[li], g);
+    g = backLayer(l, values[li]!, accs[li], g, li === fg.scoreLayer);
   }
   return g;
 }
 
-function backLayer(l: FlatLayer, x: Int8Array, acc: Float64Array | undefined, gOut: Float64Array): Float64Array {
+function backLayer(l: FlatLayer, x: Int8Array, acc: Float64Array | undefined, gOut: Float64Array, isScore: boolean): Float64Array {
   const gIn = new Float64Array(l.inputSize);
   switch (l.kind) {
     case "lut":
@@ -68,9 +69,11 @@ function backLayer(l: FlatLayer, x: Int8Array, acc: Float64Array | undefined, gO
       for (let r = 0; r < l.size; r++) {
         let go = gOut[r]! * scale;
         if (go === 0) continue;
-        if (l.activation && acc) {
-          const q = Math.max(-128, Math.min(127, Math.round(acc[r]! * scale + l.requant.offset)));
-          go *= slopeAt(l.activation, q);
+        if (acc && !isScore) {
+          // saturation is a flat region (a ReLU made of offset -128 and the clamp): no gradient
+          const real = acc[r]! * scale + l.requant.offset;
+          if (real < -128.5 || real > 127.5) continue;
+          if (l.activation) go *= slopeAt(l.activation, Math.max(-128, Math.min(127, Math.round(real))));
         }
         for (let k = l.rowStart[r]!; k < l.rowStart[r + 1]!; k++) gIn[l.col[k]!]! += go * l.weight[k]!;
       }

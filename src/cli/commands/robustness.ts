@@ -4,28 +4,14 @@ import cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
 import { DATASET_NAMES, datasetNamed, loadDataset, takeFirst, type DatasetName } from "../../datasets/index.js";
 import { loadGraph, type Graph } from "../../ir/index.js";
+import { parseEpsList } from "../../robustness/eps.js";
 import { evaluateRobustness, SoundnessError, type ModelRobustness } from "../../robustness/evaluate.js";
 import { EPS_UNIT, formatMarkdown, formatText, plotSvg, type RobustnessReport } from "../../robustness/report.js";
 import { EXIT, UsageError } from "../errors.js";
 import { printJson } from "../output.js";
 import { positiveInt } from "./verify.js";
 
-/** "1,2,4" -> [1, 2, 4]: integers 0..255 on the int8 pixel scale. */
-export function parseEpsList(value: string): number[] {
-  const parts = value.split(",").map((s) => s.trim());
-  if (parts.length === 0 || parts.some((p) => p === "")) {
-    throw new InvalidArgumentError(`--eps must be a comma-separated list of integers 0..255, got "${value}"`);
-  }
-  return parts.map((p) => {
-    const n = Number(p);
-    if (!/^\d+$/.test(p) || !Number.isInteger(n) || n > 255) {
-      throw new InvalidArgumentError(
-        `--eps: "${p}" is not an integer in 0..255; eps is in int8 pixel units (E means ±E of 255, e.g. --eps 8 for 8/255 ≈ 0.031)`,
-      );
-    }
-    return n;
-  });
-}
+export { parseEpsList };
 
 function datasetArg(value: string): DatasetName {
   if ((DATASET_NAMES as readonly string[]).includes(value)) return value as DatasetName;
