@@ -326,6 +326,20 @@ describe("JSON schema", () => {
   });
 });
 
+describe("docs/github-actions.yml", () => {
+  it("every strongnet command in the workflow uses options the command has", () => {
+    const yml = readFileSync(join(ROOT, "docs", "github-actions.yml"), "utf8").replace(/\\\n\s*/g, " ");
+    const commands = [...yml.matchAll(/node bin\/strongnet\.js (\w+) ([^\n]*)/g)].map((m) => ({ name: m[1]!, args: m[2]! }));
+    expect(commands.map((c) => c.name)).toEqual(["verify", "report"]);
+    for (const c of commands) {
+      const help = runCli([c.name, "--help"]).stdout;
+      for (const flag of c.args.match(/--[a-z][a-z-]*/g) ?? []) expect(help, `${c.name} ${flag}`).toContain(flag);
+    }
+    expect(commands[1]!.args).toMatch(/--max-flash \S+ --max-ram \S+ --max-latency-us \S+/);
+    expect(commands[0]!.args).toContain("--junit");
+  });
+});
+
 describe("strongnet report: refusals before anything is built (exit 2)", () => {
   const model = join(ROOT, "models", "mnist_demo.json");
 
