@@ -102,29 +102,32 @@ export function dedupTables(graph: Graph): TableDedup {
 
 /** Table indices in first-use order, so the emitted order follows the network. */
 function usedTables(graph: Graph): number[] {
-  const seen = new Set<number>();
+  return [...new Set(graph.layers.flatMap(layerTables))];
+}
+
+/** The file table indices one layer reads, in first-use order (with repeats). */
+export function layerTables(layer: Layer): number[] {
+  const out: number[] = [];
   const visit = (t: number | undefined) => {
-    if (t !== undefined) seen.add(t);
+    if (t !== undefined) out.push(t);
   };
-  for (const layer of graph.layers) {
-    switch (layer.kind) {
-      case "lut":
-        visit(layer.table);
-        break;
-      case "strong":
-        layer.neurons.forEach((n) => n.forEach((g) => g.forEach((l) => visit(l.table))));
-        break;
-      case "strong_conv":
-        layer.templates.forEach((n) => n.forEach((g) => g.forEach((l) => visit(l.table))));
-        break;
-      case "summator":
-      case "dense":
-      case "conv2d":
-        visit(layer.activation);
-        break;
-    }
+  switch (layer.kind) {
+    case "lut":
+      visit(layer.table);
+      break;
+    case "strong":
+      layer.neurons.forEach((n) => n.forEach((g) => g.forEach((l) => visit(l.table))));
+      break;
+    case "strong_conv":
+      layer.templates.forEach((n) => n.forEach((g) => g.forEach((l) => visit(l.table))));
+      break;
+    case "summator":
+    case "dense":
+    case "conv2d":
+      visit(layer.activation);
+      break;
   }
-  return [...seen];
+  return out;
 }
 
 function planArena(graph: Graph): Map<string, BufferSlot> {

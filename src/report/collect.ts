@@ -16,7 +16,7 @@ import { buildFirmware, linkRegions, runFirmware, type Board, FirmwareTooLargeEr
 import { shapeSize, type Graph, type Layer } from "../ir/types.js";
 import { BudgetError, checkFit } from "../plan/fit.js";
 import { lowerLayer } from "../plan/lowering.js";
-import { planGraph, totalOps, type Plan } from "../plan/plan.js";
+import { layerTables, planGraph, totalOps, type Plan } from "../plan/plan.js";
 import { testVectors } from "../verify/vectors.js";
 import { verifyModel, type ProgressEvent, type VerifyReport } from "../verify/verify.js";
 import { estimateLatency } from "./cycle-model.js";
@@ -61,30 +61,8 @@ function fitOf(flashUsed: number, ramUsed: number, board: Board, method: string)
 }
 
 /** The de-duplicated table indices a layer reads. */
-export function layerTables(layer: Layer, plan: Plan): number[] {
-  const out = new Set<number>();
-  const add = (t: number | undefined) => {
-    if (t !== undefined) out.add(plan.tables.remap[t]!);
-  };
-  switch (layer.kind) {
-    case "lut":
-      add(layer.table);
-      break;
-    case "strong":
-      layer.neurons.forEach((n) => n.forEach((g) => g.forEach((l) => add(l.table))));
-      break;
-    case "strong_conv":
-      layer.templates.forEach((n) => n.forEach((g) => g.forEach((l) => add(l.table))));
-      break;
-    case "summator":
-    case "dense":
-    case "conv2d":
-      add(layer.activation);
-      break;
-    default:
-      break;
-  }
-  return [...out].sort((a, b) => a - b);
+export function dedupedLayerTables(layer: Layer, plan: Plan): number[] {
+  return [...new Set(layerTables(layer).map((t) => plan.tables.remap[t]!))].sort((a, b) => a - b);
 }
 
 export async function measureBoard(opts: MeasureOptions): Promise<BoardReport> {
@@ -242,7 +220,7 @@ function analyse(a: AnalyseInput): BoardReport {
   const layers: LayerRow[] = graph.layers.map((layer, i) => {
     const lp = plan.layers[i]!;
     const arrays = lowerLayer(layer, (t) => plan.tables.remap[t]!).map((arr) => `.rodata.${layer.id}_${arr.role}`);
-    const tables = layerTables(layer, plan);
+    const tables = dedupedLayerTables(layer, plan);
     return {
       index: i,
       id: layer.id,
