@@ -24,6 +24,7 @@ import { failureLines } from "../src/report/report.js";
 import { ReportSchema, reportJsonSchema, type Report } from "../src/report/schema.js";
 import { analyseStack, exceptionFrameBytes, parseStackUsage } from "../src/report/stack.js";
 import { parseMicroseconds, parseSize } from "../src/report/units.js";
+import { wideArenaModel, writeModel } from "./helpers/report-models.js";
 import type { VerifyReport } from "../src/verify/verify.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -340,7 +341,7 @@ describe("docs/github-actions.yml", () => {
   });
 });
 
-describe("strongnet report: refusals before anything is built (exit 2)", () => {
+describe("strongnet report and verify: refusals before anything is built", () => {
   const model = join(ROOT, "models", "mnist_demo.json");
 
   it("a bad --max-flash / --max-latency-us names the option and the value", () => {
@@ -358,6 +359,17 @@ describe("strongnet report: refusals before anything is built (exit 2)", () => {
     const r = runCli(["report", model], dir);
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toBe(`strongnet: ${dir}/strongnet.budget.json: boards.nucleo-f411re.maxRam: "lots" is not a size; write bytes or a K/M suffix (binary), e.g. 65536, 64K, 1.5M\n`);
+  });
+
+  it("verify --junit on a model over the board: exit 1 and a failed fit test case (nothing built)", () => {
+    const dir = tmp();
+    const file = join(dir, "verify.xml");
+    const r = runCli(["verify", writeModel(wideArenaModel(), dir), "--board", "bbc-microbit-v1", "--junit", file]);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toBe("strongnet: does not fit: activation arena needs 19200 bytes of RAM, board bbc-microbit-v1 has 16384 (over by 2816)\n");
+    const xml = readFileSync(file, "utf8");
+    expect(xml).toContain('<testsuite name="strongnet.verify.wide_arena.bbc-microbit-v1" tests="1" failures="1" errors="0" skipped="0">');
+    expect(xml).toContain('<failure message="activation arena needs 19200 bytes of RAM, board bbc-microbit-v1 has 16384 (over by 2816)" type="budget">');
   });
 
   it("a missing --budget file, an unknown board in --boards", () => {
