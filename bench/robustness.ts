@@ -92,7 +92,7 @@ const md: string[] = [
 for (const s of suites) {
   if (s.missing.length) md.push(`${s.dataset}: not in the tree when this ran: ${s.missing.map((m) => `\`models/${m}\``).join(", ")}.`, "");
   if (s.report.models.length) {
-    md.push(formatMarkdown(s.report, `${s.dataset}`).replace(/^# /, "## ").replace(/\n## /g, "\n### "), "");
+    md.push(formatMarkdown(s.report, `${s.dataset}`, false).replace(/^# /, "## ").replace(/\n## /g, "\n### "), "");
   }
 }
 writeFileSync(join(OUT, "robustness.md"), md.join("\n"));

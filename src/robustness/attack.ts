@@ -1,6 +1,7 @@
 /**
- * A gradient-free L-infinity attack on the int8 model itself (the model has no gradients: its
- * values are integers and its neurons are tables, min and max).
+ * An L-infinity attack on the int8 model itself. The model has no gradients (its values are
+ * integers, its neurons tables, min and max), so the search is driven by queries of the exact
+ * int8 model, steered at first by a surrogate gradient.
  *
  * Loss: the reference's decision margin on the int8 scores of the true class y,
  *   margin8 = min( min_{j<y} s_y - s_j - 1 , min_{j>y} s_y - s_j )
@@ -8,14 +9,18 @@
  * score layer is linear — by the int32 accumulator margin min_j acc_y - acc_j, which moves long
  * before an int8 score does. The pair is compared lexicographically.
  *
- * Search, all on the ±eps corners of the box (clipped to -128..127), seeded:
+ * Search inside the box (clipped to -128..127), seeded:
  * 1. start from the previous (smaller eps) best perturbation's signs when given, else Square
  *    attack's vertical stripes (Andriushchenko et al., "Square Attack", ECCV 2020);
- * 2. Square attack random search: a random square of side sqrt(p * h * w) gets a random sign per
- *    channel, kept when the loss does not increase (int8 losses are flat: moving sideways on a
- *    plateau helps), p halving on the paper's schedule scaled to the budget;
- * 3. greedy coordinate search: flip one pixel to the opposite corner, keep strict improvements,
- *    sweep in random order until the budget ends or a sweep improves nothing (then back to 2).
+ * 2. PGD with the surrogate gradient of src/robustness/surrogate.ts (BPDA), signed steps with a
+ *    cosine-decaying integer step size, 2 restarts, `pgdShare` of the budget; each step is scored
+ *    on the int8 model and the best point is kept;
+ * 3. Square attack random search on the ±eps corners: a random square of side sqrt(p * h * w)
+ *    gets a random sign per channel, kept when the loss does not increase (int8 losses are flat:
+ *    moving sideways on a plateau helps), p halving on the paper's schedule scaled to the budget;
+ * 4. greedy coordinate search: flip one pixel to the opposite corner, keep strict improvements,
+ *    sweep in random order until the budget ends; a sweep without improvement is followed by
+ *    small random squares.
  * Each query is evaluated incrementally (src/robustness/incremental.ts). A success is confirmed
  * with the reference interpreter before it is reported.
  */

@@ -41,7 +41,7 @@ export interface EpsResult {
   certifiedPredictions: number;
   /** mean queries the attack spent on the samples it broke at this eps (0 when reused) */
   meanQueriesToBreak: number | null;
-  /** mean IBP interval width of each layer's output, over the samples */
+  /** mean IBP interval width of each layer's output (argmax excluded), over the samples */
   meanWidth: Record<string, number>;
 }
 
@@ -125,7 +125,9 @@ export function evaluateRobustness(graph: Graph, data: Dataset, opts: Robustness
       certifiedAccuracy: pct(certified[e]!, n),
       certifiedPredictions: certifiedPredictions[e]!,
       meanQueriesToBreak: breakQueries[e]!.count ? Math.round(breakQueries[e]!.sum / breakQueries[e]!.count) : null,
-      meanWidth: Object.fromEntries(fg.layers.map((l, k) => [l.id, Math.round((100 * widthSums[e]![k]!) / Math.max(n, 1)) / 100])),
+      meanWidth: Object.fromEntries(
+        fg.layers.flatMap((l, k) => (l.kind === "argmax" ? [] : [[l.id, Math.round((100 * widthSums[e]![k]!) / Math.max(n, 1)) / 100]])),
+      ),
     };
     if (!(r.certified <= r.attacked && r.attacked <= clean)) {
       throw new SoundnessError(`invariant certified <= attacked <= clean broken at eps ${eps}: ${r.certified} / ${r.attacked} / ${clean}`);

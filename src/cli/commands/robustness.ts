@@ -64,8 +64,8 @@ eps: ${EPS_UNIT}.
   MNIST pixels are int8 = byte - 128, so --eps 8 allows every pixel to move by up to 8 of 255 (0.031).
 
 clean      accuracy of the int8 model (reference interpreter) on the first N test images
-attacked   correct and not broken by a seeded gradient-free L-infinity attack on the int8 model
-           itself (Square-attack random search + greedy coordinate search at the ±eps corners,
+attacked   correct and not broken by a seeded L-infinity attack on the int8 model itself
+           (surrogate-gradient PGD, Square-attack random search, greedy coordinate search;
            --queries evaluations per sample and eps): an upper bound on the robust accuracy
 certified  correct and proved robust by interval bound propagation through the int8 graph
            (tables, min/max, summators, requantization, argmax tie rule): a lower bound
