@@ -34,8 +34,13 @@ function resultTable(m: ModelRobustness): string[] {
 function lipschitzLines(l: LipschitzReport): string[] {
   const out: string[] = [];
   for (const layer of l.layers) {
+    const top = layer.top
+      .filter((t) => t.gain > 1)
+      .slice(0, 3)
+      .map((t) => `#${t.index} ${fmtGain(t.gain)}${t.l1 !== undefined ? ` = ${t.l1} x ${t.scale!.toPrecision(3)}` : ""}`);
     out.push(
-      `${layer.id} (${layer.kind}): max gain ${fmtGain(layer.gain)}, median ${fmtGain(layer.median)}, ${layer.amplifying}/${layer.neurons} neurons with gain > 1`,
+      `${layer.id} (${layer.kind}): max gain ${fmtGain(layer.gain)}, median ${fmtGain(layer.median)}, ${layer.amplifying}/${layer.neurons} neurons with gain > 1` +
+        (top.length ? `; largest: ${top.join(", ")}` : ""),
     );
   }
   out.push(`product of layer gains (bound on score change per pixel step): ${fmtGain(l.networkGain)}`);
@@ -102,7 +107,7 @@ export function formatMarkdown(report: RobustnessReport, title = "Adversarial ro
     const ids = Object.keys(m.results[0]?.meanWidth ?? {});
     out.push(`| eps | ${ids.join(" | ")} |`, `| --- | ${ids.map(() => "---").join(" | ")} |`);
     for (const r of m.results) out.push(`| ${r.eps} | ${ids.map((id) => fmt(r.meanWidth[id]!)).join(" | ")} |`);
-    out.push("", "Lipschitz facts (L-infinity, per neuron):", "");
+    out.push("", "Lipschitz facts (L-infinity, per neuron; a linear row's gain is ||w||_1 x multiplier / 2^shift):", "");
     out.push(...lipschitzLines(m.lipschitz).map((l) => (l.startsWith("  ") ? `  - ${l.trim()}` : `- ${l}`)), "");
   }
   return out.join("\n");
