@@ -74,8 +74,9 @@ export function fragmentTypes(): FragmentType[] {
   return out;
 }
 
-/** Shift sets for the fuzzy OR: the anchor and its 4 neighbours at distance r. */
+/** Shift sets for the fuzzy OR: the anchor and its 4 neighbours at distance r (r = 0: the anchor only). */
 export function plusShifts(r: number): [number, number][] {
+  if (r === 0) return [[0, 0]];
   return [[0, 0], [-r, 0], [r, 0], [0, -r], [0, r]];
 }
 
@@ -85,6 +86,8 @@ export interface Candidate {
   y: number;
   x: number;
   radius: number;
+  /** intensity level (table pair) */
+  level: number;
   /** groups of { input, table } over the flat image */
   groups: { input: number; table: number }[][];
 }
@@ -96,6 +99,21 @@ export interface CandidateOptions {
   step: number;
   /** shift radii to generate (each gives one candidate per type and anchor) */
   radii: number[];
+  /**
+   * intensity levels (default 1): level v uses tables 2v (ink) and 2v + 1 (no ink), see
+   * `levelTables`; every type is generated once per level
+   */
+  levels?: number;
+}
+
+/**
+ * The ink / no-ink table pair of each threshold k: ink_k(x) = clamp(x - k), noInk_k(x) =
+ * clamp(k - 1 - x). Both have slope 1 (1-Lipschitz); k = 0 gives ink(x) = x, noInk(x) = -1 - x.
+ */
+export function levelThresholds(levels: number): number[] {
+  if (levels <= 1) return [0];
+  // evenly spaced inside the pixel range, e.g. 3 levels: -64, 0, 64
+  return Array.from({ length: levels }, (_, i) => Math.round(-128 + (256 * (i + 1)) / (levels + 1)));
 }
 
 /** Every fragment type at every anchor of the grid whose literals all fall inside the image. */
@@ -103,6 +121,7 @@ export function generateCandidates(types: FragmentType[], opts: CandidateOptions
   const out: Candidate[] = [];
   const { height: h, width: w } = opts;
   const off = Math.floor(((h - 1) % opts.step) / 2);
+  for (let level = 0; level < (opts.levels ?? 1); level++)
   for (const radius of opts.radii) {
     const shifts = plusShifts(radius);
     for (let y = off; y < h; y += opts.step) {
@@ -115,11 +134,11 @@ export function generateCandidates(types: FragmentType[], opts: CandidateOptions
               const iy = y + sy + l.dy;
               const ix = x + sx + l.dx;
               if (iy < 0 || iy >= h || ix < 0 || ix >= w) return;
-              g.push({ input: iy * w + ix, table: l.table });
+              g.push({ input: iy * w + ix, table: l.table + 2 * level });
             }
             groups.push(g);
           }
-          out.push({ type, y, x, radius, groups });
+          out.push({ type, y, x, radius, level, groups });
         });
       }
     }

@@ -15,7 +15,7 @@ import type { ModelFileInput } from "../format/schema.js";
 export const ARCHS = ["strong", "dense-mlp"] as const;
 export type Arch = (typeof ARCHS)[number];
 
-export const DEFAULT_BUDGET_OPS = 20000;
+export const DEFAULT_BUDGET_OPS = 12000;
 
 export interface TrainRequest {
   dataset: DatasetName;
@@ -33,7 +33,7 @@ export interface TrainRequest {
   /** tests: train on the first images only (spread over the split) */
   limit?: { train?: number; test?: number };
   /** strong only: overrides for small or experimental runs */
-  strong?: { selectionImages?: number; epochs?: number; radii?: number[]; step?: number; featureShare?: number };
+  strong?: { selectionImages?: number; epochs?: number; radii?: number[]; step?: number; featureShare?: number; levels?: number; costAware?: boolean };
   dense?: { epochs?: number };
   onProgress?: OnProgress;
 }

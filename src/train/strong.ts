@@ -22,7 +22,7 @@ import { encodeInt8 } from "../ir/index.js";
 import { tableFromFunction, toSummatorNeurons } from "../quantize/index.js";
 import { agreement, graphOf, int8Predictions, percent, planFigures, splitValidation, VALIDATION_RULE, spreadSubset, type OnProgress } from "./common.js";
 import type { TrainResult } from "./dense.js";
-import { flattenCandidates, fragmentTypes, generateCandidates, type Candidate, type CandidateSet } from "./fragments.js";
+import { flattenCandidates, fragmentTypes, levelThresholds, generateCandidates, type Candidate, type CandidateSet } from "./fragments.js";
 import { accuracyOf, mlpPredict, rowTopK, trainMlp, type Mlp } from "./mlp.js";
 import { Pool } from "./parallel.js";
 import { absolute, quantile, quantizeAffine } from "./qlayers.js";
@@ -37,9 +37,17 @@ export interface StrongOptions {
   featureShare?: number;
   /** images of the fit split used to grow the features (default 8000) */
   selectionImages?: number;
-  /** anchor grid step (default 2) and shift radii of the fuzzy OR (default [1, 2]) */
+  /** anchor grid step (default 2) and shift radii of the fuzzy OR (default [1, 2]; 0: no shifts) */
   step?: number;
   radii?: number[];
+  /**
+   * rank candidates by loss reduction per operation (score / ops) instead of by score, so cheap
+   * fragments win when they explain almost as much (default false: on MNIST validation it grew
+   * many one-group fragments the term budget could not read)
+   */
+  costAware?: boolean;
+  /** intensity levels of the ink / no-ink tables (default 1: threshold at mid-grey) */
+  levels?: number;
   /** read-out training epochs (default 30) */
   epochs?: number;
   threads?: number;
@@ -49,9 +57,12 @@ export interface StrongOptions {
 /** Feature value as the float read-out sees it: (q + 128) / 256 in [0, 1). */
 export const FEATURE_SCALE = 1 / 256;
 
-/** The strong layer's tables: ink(x) = x and noInk(x) = -1 - x (slope 1: 1-Lipschitz). */
-export function strongTables(): Int8Array[] {
-  return [tableFromFunction((x) => x), tableFromFunction((x) => -1 - x)];
+/**
+ * The strong layer's tables, a pair per intensity level: ink_k(x) = x - k and
+ * noInk_k(x) = k - 1 - x, saturated (slope 1: 1-Lipschitz).
+ */
+export function strongTables(levels = 1): Int8Array[] {
+  return levelThresholds(levels).flatMap((k) => [tableFromFunction((x) => x - k), tableFromFunction((x) => k - 1 - x)]);
 }
 
 const opsOf = (c: { groups: unknown[][] }): number => 2 * c.groups.reduce((s, g) => s + g.length, 0) - 1;
@@ -71,9 +82,10 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
   const [h, w, ch] = splits.train.shape;
   if (ch !== 1) throw new Error(`the strong trainer reads one-channel images; ${splits.train.name} has ${ch} channels`);
   const classes = splits.train.classes;
-  const tables = strongTables();
+  const levels = opts.levels ?? 1;
+  const tables = strongTables(levels);
   const types = fragmentTypes();
-  const candidates = generateCandidates(types, { height: h, width: w, step: opts.step ?? 2, radii: opts.radii ?? [1, 2] });
+  const candidates = generateCandidates(types, { height: h, width: w, step: opts.step ?? 2, radii: opts.radii ?? [1, 2], levels });
   const featureShare = opts.featureShare ?? 0.8;
   const fixedOps = classes + (classes - 1); // requantizations + argmax compares
   const featureBudget = Math.max(opsOf(candidates[0]!), Math.floor((opts.budgetOps - fixedOps) * featureShare));
@@ -85,6 +97,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
   progress({ stage: "evaluate fragments", done: 1, total: 1 });
 
   // ---- 2. growth ----------------------------------------------------------------------------
+  const candidateOps = Float64Array.from(candidates, opsOf);
   const avgOps = candidates.reduce((s, c) => s + opsOf(c), 0) / candidates.length;
   const batch = Math.max(4, Math.round(featureBudget / avgOps / 12));
   const chosen: number[] = [];
@@ -99,7 +112,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
     computeResidual(readout, X, chosen, sel, classes, residual);
     residualShared.set(residual);
     await pool.run({ kind: "score", features: X, n: sel.count, residual: residualShared, k: classes, out: scores }, candidates.length);
-    const order = rankBy(scores, taken);
+    const order = rankBy(scores, taken, opts.costAware ? candidateOps : undefined);
     let added = 0;
     for (const j of order) {
       if (added >= batch || spent >= featureBudget) break;
@@ -164,7 +177,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
   const typeCounts: Record<string, number> = {};
   for (const j of keep) {
     const c = neurons[j]!;
-    const key = `${types[c.type]!.name}/r${c.radius}`;
+    const key = `${types[c.type]!.name}/r${c.radius}${levels > 1 ? `/L${c.level}` : ""}`;
     typeCounts[key] = (typeCounts[key] ?? 0) + 1;
   }
   return {
@@ -187,6 +200,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
       plan: planFigures(graph),
       details: {
         candidates: candidates.length,
+        levels: levelThresholds(levels),
         selectionImages: sel.count,
         growthRounds: round,
         grownFeatures: chosen.length,
@@ -214,11 +228,12 @@ async function evaluate(pool: Pool, set: CandidateSet, tables: Int8Array[], ds: 
   return out;
 }
 
-/** Unchosen candidates by descending score (ties: lower index first). */
-function rankBy(scores: Float64Array, taken: Uint8Array): number[] {
+/** Unchosen candidates by descending score, or score per op (ties: lower index first). */
+function rankBy(scores: Float64Array, taken: Uint8Array, cost?: Float64Array): number[] {
+  const key = cost ? Float64Array.from(scores, (s, j) => s / cost[j]!) : scores;
   const idx: number[] = [];
   for (let j = 0; j < scores.length; j++) if (!taken[j] && scores[j]! > 0) idx.push(j);
-  return idx.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return idx.sort((a, b) => key[b]! - key[a]! || a - b);
 }
 
 /** Sample-major float features of the chosen columns of a candidate-major int8 matrix. */
