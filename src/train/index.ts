@@ -15,7 +15,7 @@ import type { ModelFileInput } from "../format/schema.js";
 export const ARCHS = ["strong", "dense-mlp"] as const;
 export type Arch = (typeof ARCHS)[number];
 
-export const DEFAULT_BUDGET_OPS = 12000;
+export const DEFAULT_BUDGET_OPS = 20000;
 
 export interface TrainRequest {
   dataset: DatasetName;

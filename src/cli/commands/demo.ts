@@ -11,8 +11,8 @@ import { verifyProgress } from "../progress.js";
 import { printVerifyReport } from "../verify-report.js";
 import { positiveInt } from "./verify.js";
 
-/** The bundled MNIST model (see models/README.md for how it was built and measured). */
-export const DEMO_MODEL = resolve(fileURLToPath(import.meta.url), "../../../../models/mnist_demo.json");
+/** The bundled MNIST strong network (models/README.md, docs/training.md: how it was trained and measured). */
+export const DEMO_MODEL = resolve(fileURLToPath(import.meta.url), "../../../../models/mnist_strong.json");
 
 interface DemoFlags {
   board: string;
