@@ -171,6 +171,10 @@ function markdown(): string {
     } else {
       lines.push("No strong network in this sweep is within 0.5 points of the dense baseline.");
     }
+    const val = rows.filter((x) => x.dataset === dataset);
+    const denseVal = val.find((x) => x.arch === "dense-mlp")!.int8ValidationAccuracy;
+    const valWithin = val.filter((x) => x.arch === "strong" && x.int8ValidationAccuracy >= denseVal - 0.5 && x.instructions * 10 <= v.denseInstructions);
+    lines.push(`On the validation split (dense ${denseVal.toFixed(2)}%) the target is ${valWithin.length ? `met by ${valWithin.map((x) => x.model).join(", ")}` : "met by no budget of the sweep"}.`);
     if (v.bestAtTenX) {
       const b = v.bestAtTenX;
       lines.push(`Best strong network with >= 10x fewer instructions: ${b.model}, ${b.int8Accuracy.toFixed(2)}% (${b.accuracyGap >= 0 ? `${b.accuracyGap.toFixed(2)} points below` : `${(-b.accuracyGap).toFixed(2)} points above`} the baseline), ${b.instructions} instructions.`);
