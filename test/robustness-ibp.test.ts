@@ -254,8 +254,8 @@ describe("IBP is sound: random points inside the eps box stay inside every layer
     expect(certifiedCount).toBeGreaterThan(50);
   });
 
-  it("on the bundled MNIST model with a few test images", () => {
-    const fg = flattenGraph(loadGraph("models/mnist_demo.json"));
+  it.each(["mnist_demo", "mnist_strong", "mnist_dense"])("on the shipped model %s with a few test images", (name) => {
+    const fg = flattenGraph(loadGraph(`models/${name}.json`));
     const { test } = loadMnist();
     const rng = new Rng(23);
     let certified = 0;
