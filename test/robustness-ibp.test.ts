@@ -38,6 +38,20 @@ function violation(fg: FlatGraph, boxes: { lo: Int16Array; hi: Int16Array }[], x
   return null;
 }
 
+/** IBP bounds of a single-layer model next to the true min/max over every input of the box. */
+function boundsAndTruth(fg: FlatGraph, box: { lo: Int16Array; hi: Int16Array }): [number[][], number[][]] {
+  const out = propagate(fg, box).boxes[1]!;
+  const lo = new Array<number>(out.lo.length).fill(127);
+  const hi = new Array<number>(out.lo.length).fill(-128);
+  forEachPoint(box.lo, box.hi, (x) =>
+    runFlat(fg, x)[1]!.forEach((v, n) => {
+      lo[n] = Math.min(lo[n]!, v);
+      hi[n] = Math.max(hi[n]!, v);
+    }),
+  );
+  return [[Array.from(out.lo), Array.from(out.hi)], [lo, hi]];
+}
+
 describe("lowered graph (src/robustness/flat.ts) matches the reference interpreter", () => {
   it("layer by layer on random models with every layer kind, and incrementally after random edits", () => {
     for (let seed = 1; seed <= 25; seed++) {
@@ -107,18 +121,8 @@ describe("IBP is exact on single layers (bounds equal the true min/max over ever
       }));
       const fg = flat(tinyModel(3, tables, [{ id: "s", kind: "strong", input: "input", neurons }]));
       const x0 = rng.int8Array(3);
-      const box = inputBox(x0, rng.int(0, 6));
-      const out = propagate(fg, box).boxes[1]!;
-      const lo = new Array(4).fill(127);
-      const hi = new Array(4).fill(-128);
-      forEachPoint(box.lo, box.hi, (x) => {
-        runFlat(fg, x)[1]!.forEach((v, n) => {
-          lo[n] = Math.min(lo[n], v);
-          hi[n] = Math.max(hi[n], v);
-        });
-      });
-      expect(Array.from(out.lo), `case ${t}`).toEqual(lo);
-      expect(Array.from(out.hi), `case ${t}`).toEqual(hi);
+      const [bounds, truth] = boundsAndTruth(fg, inputBox(x0, rng.int(0, 6)));
+      expect(bounds, `case ${t}`).toEqual(truth);
     }
   });
 
@@ -137,17 +141,8 @@ describe("IBP is exact on single layers (bounds equal the true min/max over ever
       for (const layer of layersList) {
         const fg = flat(tinyModel(3, tables, [layer]));
         const x0 = rng.int8Array(3);
-        const box = inputBox(x0, rng.int(0, 6));
-        const out = propagate(fg, box).boxes[1]!;
-        const lo = new Array(out.lo.length).fill(127);
-        const hi = new Array(out.lo.length).fill(-128);
-        forEachPoint(box.lo, box.hi, (x) =>
-          runFlat(fg, x)[1]!.forEach((v, n) => {
-            lo[n] = Math.min(lo[n], v);
-            hi[n] = Math.max(hi[n], v);
-          }),
-        );
-        expect([Array.from(out.lo), Array.from(out.hi)], `case ${t} ${layer.kind}`).toEqual([lo, hi]);
+        const [bounds, truth] = boundsAndTruth(fg, inputBox(x0, rng.int(0, 6)));
+        expect(bounds, `case ${t} ${layer.kind}`).toEqual(truth);
       }
       // conv2d 3x3 over a 2x2x1 image with padding, and maxpool 2x2 with stride 1 over 2x3
       for (const [shape, layer] of [
@@ -158,17 +153,8 @@ describe("IBP is exact on single layers (bounds equal the true min/max over ever
         m.input.shape = [...shape];
         const fg = flat(m);
         const x0 = rng.int8Array(fg.inputSize);
-        const box = inputBox(x0, rng.int(0, 3));
-        const out = propagate(fg, box).boxes[1]!;
-        const lo = new Array(out.lo.length).fill(127);
-        const hi = new Array(out.lo.length).fill(-128);
-        forEachPoint(box.lo, box.hi, (x) =>
-          runFlat(fg, x)[1]!.forEach((v, n) => {
-            lo[n] = Math.min(lo[n], v);
-            hi[n] = Math.max(hi[n], v);
-          }),
-        );
-        expect([Array.from(out.lo), Array.from(out.hi)], `case ${t} ${layer.kind}`).toEqual([lo, hi]);
+        const [bounds, truth] = boundsAndTruth(fg, inputBox(x0, rng.int(0, 3)));
+        expect(bounds, `case ${t} ${layer.kind}`).toEqual(truth);
       }
     }
   });
