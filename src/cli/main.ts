@@ -19,7 +19,7 @@ export function buildProgram(): Command {
   const program = new Command()
     .name("strongnet")
     .description(
-      "Compile sparse strong-neuron networks and int8 layers into self-contained C99 for Cortex-M,\n" +
+      "Compile sparse strong-neuron networks and int8 layers into self-contained C99 for Cortex-M, " +
         "prove the firmware bit-exact under QEMU against the TypeScript reference, and report budgets.",
     )
     .version(STRONGNET_VERSION)
