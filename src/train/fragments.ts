@@ -43,7 +43,13 @@ const noInk = (dy: number, dx: number): FragmentLiteral => ({ dy, dx, table: NO_
  * stays within 15 literals. Literals are ordered so the one most often "off" on a mostly empty
  * image (ink at the anchor) comes first, which lets the early exit stop a group after one lookup.
  */
-export function fragmentTypes(): FragmentType[] {
+export function fragmentTypes(scale = 1): FragmentType[] {
+  if (scale !== 1) {
+    // the same shapes at a coarser scale (offsets multiplied): silhouettes rather than strokes
+    return fragmentTypes(1)
+      .filter((t) => t.literals.length > 1)
+      .map((t) => ({ name: `${t.name}_x${scale}`, literals: t.literals.map((l) => ({ ...l, dy: l.dy * scale, dx: l.dx * scale })) }));
+  }
   const out: FragmentType[] = [];
   out.push({ name: "ink", literals: [ink(0, 0)] });
   for (const [name, dy, dx] of DIRS) {

@@ -48,6 +48,12 @@ export interface StrongOptions {
   costAware?: boolean;
   /** intensity levels of the ink / no-ink tables (default 1: threshold at mid-grey) */
   levels?: number;
+  /** explicit ink thresholds of the table pairs (overrides `levels`) */
+  thresholds?: number[];
+  /** fragment scales: 1 = the contour vocabulary, 2 = the same fragments with offsets doubled (default [1]) */
+  scales?: number[];
+  /** growth rounds the feature budget is spread over (default 12): each round adds about 1/rounds of it */
+  rounds?: number;
   /** read-out training epochs (default 30) */
   epochs?: number;
   threads?: number;
@@ -61,8 +67,8 @@ export const FEATURE_SCALE = 1 / 256;
  * The strong layer's tables, a pair per intensity level: ink_k(x) = x - k and
  * noInk_k(x) = k - 1 - x, saturated (slope 1: 1-Lipschitz).
  */
-export function strongTables(levels = 1): Int8Array[] {
-  return levelThresholds(levels).flatMap((k) => [tableFromFunction((x) => x - k), tableFromFunction((x) => k - 1 - x)]);
+export function strongTables(levels: number | number[] = 1): Int8Array[] {
+  return (Array.isArray(levels) ? levels : levelThresholds(levels)).flatMap((k) => [tableFromFunction((x) => x - k), tableFromFunction((x) => k - 1 - x)]);
 }
 
 const opsOf = (c: { groups: unknown[][] }): number => 2 * c.groups.reduce((s, g) => s + g.length, 0) - 1;
@@ -76,15 +82,17 @@ export async function trainStrong(splits: DatasetSplits, opts: StrongOptions): P
   }
 }
 
-async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Promise<TrainResult & { grown: number }> {
+/** Steps 1-2 and the features of every split: what the read-out is trained on. */
+export async function growFeatures(splits: DatasetSplits, opts: StrongOptions, pool: Pool) {
   const progress = opts.onProgress ?? (() => {});
   const { fit, validation } = splitValidation(splits.train);
   const [h, w, ch] = splits.train.shape;
   if (ch !== 1) throw new Error(`the strong trainer reads one-channel images; ${splits.train.name} has ${ch} channels`);
   const classes = splits.train.classes;
-  const levels = opts.levels ?? 1;
-  const tables = strongTables(levels);
-  const types = fragmentTypes();
+  const thresholds = opts.thresholds ?? levelThresholds(opts.levels ?? 1);
+  const levels = thresholds.length;
+  const tables = strongTables(thresholds);
+  const types = (opts.scales ?? [1]).flatMap((k) => fragmentTypes(k));
   const candidates = generateCandidates(types, { height: h, width: w, step: opts.step ?? 2, radii: opts.radii ?? [1, 2], levels });
   const featureShare = opts.featureShare ?? 0.8;
   const fixedOps = classes + (classes - 1); // requantizations + argmax compares
@@ -99,7 +107,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
   // ---- 2. growth ----------------------------------------------------------------------------
   const candidateOps = Float64Array.from(candidates, opsOf);
   const avgOps = candidates.reduce((s, c) => s + opsOf(c), 0) / candidates.length;
-  const batch = Math.max(4, Math.round(featureBudget / avgOps / 12));
+  const batch = Math.max(4, Math.round(featureBudget / avgOps / (opts.rounds ?? 12)));
   const chosen: number[] = [];
   const taken = new Uint8Array(candidates.length);
   const residual = new Float32Array(sel.count * classes);
@@ -146,6 +154,13 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
   const fTest = toFloat(await evaluate(pool, set, tables, splits.test), neurons.length, splits.test.count);
   progress({ stage: "features of all images", done: 3, total: 3 });
 
+  return { fit, validation, h, w, ch, classes, levels, thresholds, tables, types, candidates, fixedOps, featureBudget, sel, chosen, spent, round, neurons, fFit, fVal, fTest };
+}
+
+async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Promise<TrainResult & { grown: number }> {
+  const progress = opts.onProgress ?? (() => {});
+  const g = await growFeatures(splits, opts, pool);
+  const { fit, validation, h, w, ch, classes, levels, thresholds, tables, types, candidates, fixedOps, featureBudget, sel, chosen, spent, round, neurons, fFit, fVal, fTest } = g;
   const termBudget = Math.max(classes, opts.budgetOps - fixedOps - spent);
   const termsPerClass = Math.max(1, Math.min(neurons.length, Math.floor(termBudget / classes)));
   const epochs = opts.epochs ?? 30;
@@ -200,7 +215,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
       plan: planFigures(graph),
       details: {
         candidates: candidates.length,
-        levels: levelThresholds(levels),
+        levels: thresholds,
         selectionImages: sel.count,
         growthRounds: round,
         grownFeatures: chosen.length,
