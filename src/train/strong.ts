@@ -216,6 +216,8 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
       details: {
         candidates: candidates.length,
         levels: thresholds,
+        radii: opts.radii ?? [1, 2],
+        growthRoundsTarget: opts.rounds ?? 12,
         selectionImages: sel.count,
         growthRounds: round,
         grownFeatures: chosen.length,
