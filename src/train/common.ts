@@ -9,6 +9,7 @@ import type { ModelFileInput } from "../format/schema.js";
 import { buildGraph, type Graph } from "../ir/index.js";
 import { planGraph, totalOps, type OpCounts } from "../plan/plan.js";
 import { predict } from "../reference/interpreter.js";
+import { accuracyOf } from "./mlp.js";
 
 export interface TrainProgress {
   /** what is running, e.g. "grow features" */
@@ -66,6 +67,26 @@ export function agreement(a: Uint8Array, b: Uint8Array): number {
 }
 
 export const percent = (x: number): number => Math.round(x * 10000) / 100;
+
+/** Predicted classes of one trained model on the three splits (float twin on test only). */
+export interface SplitPredictions {
+  floatTest: Uint8Array;
+  int8Test: Uint8Array;
+  int8Validation: Uint8Array;
+  int8Fit: Uint8Array;
+}
+
+/** The accuracy block of a metrics sidecar, in percent; the same for every architecture. */
+export function accuracyFigures(p: SplitPredictions, labels: { test: Uint8Array; validation: Uint8Array; fit: Uint8Array }) {
+  return {
+    unit: "percent of images whose predicted class equals the label",
+    floatTest: percent(accuracyOf(p.floatTest, labels.test)),
+    int8Test: percent(accuracyOf(p.int8Test, labels.test)),
+    int8Validation: percent(accuracyOf(p.int8Validation, labels.validation)),
+    int8Train: percent(accuracyOf(p.int8Fit, labels.fit)),
+    int8FloatAgreement: percent(agreement(p.int8Test, p.floatTest)),
+  };
+}
 
 export function graphOf(model: ModelFileInput): Graph {
   return buildGraph(parseModel(model));

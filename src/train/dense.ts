@@ -7,8 +7,8 @@
 import type { DatasetSplits } from "../datasets/index.js";
 import type { ModelFileInput } from "../format/schema.js";
 import { encodeInt8 } from "../ir/index.js";
-import { agreement, graphOf, int8Predictions, percent, planFigures, splitValidation, VALIDATION_RULE, type OnProgress, type TrainMetrics } from "./common.js";
-import { accuracyOf, hiddenActivations, mlpPredict, trainMlp, type Mlp } from "./mlp.js";
+import { accuracyFigures, graphOf, int8Predictions, planFigures, splitValidation, VALIDATION_RULE, type OnProgress, type TrainMetrics } from "./common.js";
+import { hiddenActivations, mlpPredict, trainMlp, type Mlp } from "./mlp.js";
 import { absolute, quantile, quantizeAffine } from "./qlayers.js";
 import type { Dataset } from "../datasets/index.js";
 
@@ -68,14 +68,10 @@ export function trainDenseMlp(splits: DatasetSplits, opts: DenseOptions): TrainR
       dataset: opts.datasetLabel,
       seed: opts.seed,
       split: { fit: fit.count, validation: validation.count, test: splits.test.count, rule: VALIDATION_RULE },
-      accuracy: {
-        unit: "percent of images whose predicted class equals the label",
-        floatTest: percent(accuracyOf(floatTest, splits.test.labels)),
-        int8Test: percent(accuracyOf(int8Test, splits.test.labels)),
-        int8Validation: percent(accuracyOf(int8Val, validation.labels)),
-        int8Train: percent(accuracyOf(int8Fit, fit.labels)),
-        int8FloatAgreement: percent(agreement(int8Test, floatTest)),
-      },
+      accuracy: accuracyFigures(
+        { floatTest, int8Test, int8Validation: int8Val, int8Fit },
+        { test: splits.test.labels, validation: validation.labels, fit: fit.labels },
+      ),
       plan: planFigures(graph),
       details: { dims, epochs, learningRate: opts.learningRate ?? 0.05, l2: opts.l2 ?? 1e-4 },
     },

@@ -20,7 +20,7 @@ import type { Dataset, DatasetSplits } from "../datasets/index.js";
 import type { ModelFileInput } from "../format/schema.js";
 import { encodeInt8 } from "../ir/index.js";
 import { tableFromFunction, toSummatorNeurons } from "../quantize/index.js";
-import { agreement, graphOf, int8Predictions, percent, planFigures, splitValidation, VALIDATION_RULE, spreadSubset, type OnProgress } from "./common.js";
+import { accuracyFigures, graphOf, int8Predictions, percent, planFigures, splitValidation, VALIDATION_RULE, spreadSubset, type OnProgress } from "./common.js";
 import type { TrainResult } from "./dense.js";
 import { flattenCandidates, fragmentTypes, levelThresholds, generateCandidates, type Candidate, type CandidateSet } from "./fragments.js";
 import { accuracyOf, mlpPredict, rowTopK, trainMlp, type Mlp } from "./mlp.js";
@@ -204,14 +204,10 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
       seed: opts.seed,
       budgetOps: opts.budgetOps,
       split: { fit: fit.count, validation: validation.count, test: splits.test.count, rule: VALIDATION_RULE },
-      accuracy: {
-        unit: "percent of images whose predicted class equals the label",
-        floatTest: percent(accuracyOf(floatTest, splits.test.labels)),
-        int8Test: percent(accuracyOf(int8Test, splits.test.labels)),
-        int8Validation: percent(accuracyOf(int8Val, validation.labels)),
-        int8Train: percent(accuracyOf(int8Fit, fit.labels)),
-        int8FloatAgreement: percent(agreement(int8Test, floatTest)),
-      },
+      accuracy: accuracyFigures(
+        { floatTest, int8Test, int8Validation: int8Val, int8Fit },
+        { test: splits.test.labels, validation: validation.labels, fit: fit.labels },
+      ),
       plan: planFigures(graph),
       details: {
         candidates: candidates.length,
