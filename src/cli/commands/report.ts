@@ -1,10 +1,8 @@
 import { type Command, InvalidArgumentError } from "commander";
-import cliProgress from "cli-progress";
 import { DATASET_NAMES, type DatasetName } from "../../datasets/index.js";
 import { DEFAULT_BOARD, getBoard, loadBoards, type Board } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
 import { resolveBudget, BUDGET_FILE } from "../../report/budget.js";
-import type { ReportProgress } from "../../report/collect.js";
 import { renderJUnit, reportJUnit } from "../../report/junit.js";
 import { renderHtml } from "../../report/render-html.js";
 import { renderMarkdown } from "../../report/render-markdown.js";
@@ -13,6 +11,7 @@ import { createReport, failureLines } from "../../report/report.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { EXIT, UsageError } from "../errors.js";
 import { printJson } from "../output.js";
+import { reportProgress } from "../progress.js";
 import { datasetOption, positiveInt } from "./verify.js";
 
 interface ReportFlags {
@@ -46,39 +45,6 @@ function resolveBoards(value: string | undefined): Board[] | undefined {
     .map((s) => s.trim())
     .filter(Boolean)
     .map((name) => getBoard(name));
-}
-
-const STAGES: Record<string, string> = {
-  build: "building firmware",
-  trace: "QEMU, traced image",
-  count: "QEMU, shipping image",
-  locate: "locating mismatch",
-  profile: "QEMU, per-layer profile",
-  analyse: "reading the ELF",
-};
-
-function reportProgress(enabled: boolean): { onProgress?: (e: ReportProgress) => void; stop: () => void } {
-  if (!enabled || !process.stderr.isTTY) return { stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { format: "{board} {stage} [{bar}] {value}/{total}", stream: process.stderr, hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let key: string | undefined;
-  return {
-    onProgress: (e) => {
-      const k = `${e.board}/${e.stage}`;
-      if (k !== key) {
-        if (key) bar.stop();
-        key = k;
-        bar.start(e.total, e.done, { board: e.board.padEnd(16), stage: (STAGES[e.stage] ?? e.stage).padEnd(24) });
-      } else {
-        bar.update(e.done);
-      }
-    },
-    stop: () => {
-      if (key) bar.stop();
-    },
-  };
 }
 
 export function registerReport(program: Command): void {

@@ -1,10 +1,9 @@
-import cliProgress from "cli-progress";
 import { InvalidArgumentError, type Command } from "commander";
 import { DATASET_NAMES, type DatasetName } from "../../datasets/index.js";
-import type { TrainProgress } from "../../train/common.js";
 import { ARCHS, DEFAULT_BUDGET_OPS, modelNameFor, trainModel, writeTrained, type Arch } from "../../train/index.js";
 import { EnvironmentError } from "../errors.js";
 import { printJson } from "../output.js";
+import { trainProgress } from "../progress.js";
 import { positiveInt } from "./verify.js";
 
 interface TrainFlags {
@@ -60,7 +59,7 @@ Examples:
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`--name must be a C identifier, got "${name}"`);
       const command = ["strongnet train", `--dataset ${opts.dataset}`, `--arch ${opts.arch}`,
         opts.arch === "strong" ? `--budget-ops ${opts.budgetOps}` : `--hidden ${opts.hidden}`, `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
-      const bar = progressBar(!opts.json);
+      const bar = trainProgress(!opts.json);
       let result;
       try {
         result = await trainModel({
@@ -89,26 +88,4 @@ Examples:
       console.log(`  ops/inference    ${o.total}: ${o.lookups} lookups, ${o.minmax} min/max, ${o.macs} MACs, ${o.requants} requantizations, ${o.compares} compares`);
       console.log(`  memory (plan)    const ${m.plan.constBytes} B, arena ${m.plan.arenaBytes} B`);
     });
-}
-
-/** A cli-progress bar on stderr (terminal only), restarted for each training stage. */
-function progressBar(enabled: boolean): { update: (p: TrainProgress) => void; stop: () => void } {
-  if (!enabled || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { format: "{stage} [{bar}] {percentage}% | {duration_formatted}", stream: process.stderr, hideCursor: true, clearOnComplete: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let stage: string | undefined;
-  return {
-    update: (p) => {
-      if (p.stage !== stage) {
-        if (stage) bar.stop();
-        stage = p.stage;
-        bar.start(p.total, p.done, { stage: p.stage.padEnd(22) });
-      } else bar.update(p.done);
-    },
-    stop: () => {
-      if (stage) bar.stop();
-    },
-  };
 }
