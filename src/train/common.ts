@@ -68,23 +68,32 @@ export function agreement(a: Uint8Array, b: Uint8Array): number {
 
 export const percent = (x: number): number => Math.round(x * 10000) / 100;
 
-/** Predicted classes of one trained model on the three splits (float twin on test only). */
-export interface SplitPredictions {
-  floatTest: Uint8Array;
-  int8Test: Uint8Array;
-  int8Validation: Uint8Array;
-  int8Fit: Uint8Array;
-}
-
-/** The accuracy block of a metrics sidecar, in percent; the same for every architecture. */
-export function accuracyFigures(p: SplitPredictions, labels: { test: Uint8Array; validation: Uint8Array; fit: Uint8Array }) {
+/**
+ * Runs the int8 model (reference interpreter) on the test, validation and fit splits and returns
+ * the accuracy block of a metrics sidecar, in percent; the same for every architecture.
+ * `floatTest` are the float twin's predictions on the test split.
+ */
+export function measureAccuracy(
+  graph: Graph,
+  splits: { test: Dataset; validation: Dataset; fit: Dataset },
+  floatTest: Uint8Array,
+  onProgress?: OnProgress,
+) {
+  const stage = "measure int8 model";
+  onProgress?.({ stage, done: 0, total: 3 });
+  const int8Test = int8Predictions(graph, splits.test);
+  onProgress?.({ stage, done: 1, total: 3 });
+  const int8Validation = int8Predictions(graph, splits.validation);
+  onProgress?.({ stage, done: 2, total: 3 });
+  const int8Fit = int8Predictions(graph, splits.fit);
+  onProgress?.({ stage, done: 3, total: 3 });
   return {
     unit: "percent of images whose predicted class equals the label",
-    floatTest: percent(accuracyOf(p.floatTest, labels.test)),
-    int8Test: percent(accuracyOf(p.int8Test, labels.test)),
-    int8Validation: percent(accuracyOf(p.int8Validation, labels.validation)),
-    int8Train: percent(accuracyOf(p.int8Fit, labels.fit)),
-    int8FloatAgreement: percent(agreement(p.int8Test, p.floatTest)),
+    floatTest: percent(accuracyOf(floatTest, splits.test.labels)),
+    int8Test: percent(accuracyOf(int8Test, splits.test.labels)),
+    int8Validation: percent(accuracyOf(int8Validation, splits.validation.labels)),
+    int8Train: percent(accuracyOf(int8Fit, splits.fit.labels)),
+    int8FloatAgreement: percent(agreement(int8Test, floatTest)),
   };
 }
 

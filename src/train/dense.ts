@@ -7,7 +7,7 @@
 import type { DatasetSplits } from "../datasets/index.js";
 import type { ModelFileInput } from "../format/schema.js";
 import { encodeInt8 } from "../ir/index.js";
-import { accuracyFigures, graphOf, int8Predictions, planFigures, splitValidation, VALIDATION_RULE, type OnProgress, type TrainMetrics } from "./common.js";
+import { graphOf, measureAccuracy, planFigures, splitValidation, VALIDATION_RULE, type OnProgress, type TrainMetrics } from "./common.js";
 import { hiddenActivations, mlpPredict, trainMlp, type Mlp } from "./mlp.js";
 import { absolute, quantile, quantizeAffine } from "./qlayers.js";
 import type { Dataset } from "../datasets/index.js";
@@ -52,15 +52,8 @@ export function trainDenseMlp(splits: DatasetSplits, opts: DenseOptions): TrainR
   });
   const model = quantizeMlp(mlp, xFit, opts, [h, w, c]);
   const graph = graphOf(model);
-  opts.onProgress?.({ stage: "measure int8 model", done: 0, total: 3 });
-  const xTest = pixelFeatures(splits.test);
-  const floatTest = mlpPredict(mlp, xTest);
-  const int8Test = int8Predictions(graph, splits.test);
-  opts.onProgress?.({ stage: "measure int8 model", done: 1, total: 3 });
-  const int8Val = int8Predictions(graph, validation);
-  opts.onProgress?.({ stage: "measure int8 model", done: 2, total: 3 });
-  const int8Fit = int8Predictions(graph, fit);
-  opts.onProgress?.({ stage: "measure int8 model", done: 3, total: 3 });
+  const floatTest = mlpPredict(mlp, pixelFeatures(splits.test));
+  const accuracy = measureAccuracy(graph, { test: splits.test, validation, fit }, floatTest, opts.onProgress);
   return {
     model,
     metrics: {
@@ -68,10 +61,7 @@ export function trainDenseMlp(splits: DatasetSplits, opts: DenseOptions): TrainR
       dataset: opts.datasetLabel,
       seed: opts.seed,
       split: { fit: fit.count, validation: validation.count, test: splits.test.count, rule: VALIDATION_RULE },
-      accuracy: accuracyFigures(
-        { floatTest, int8Test, int8Validation: int8Val, int8Fit },
-        { test: splits.test.labels, validation: validation.labels, fit: fit.labels },
-      ),
+      accuracy,
       plan: planFigures(graph),
       details: { dims, epochs, learningRate: opts.learningRate ?? 0.05, l2: opts.l2 ?? 1e-4 },
     },

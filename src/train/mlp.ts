@@ -69,7 +69,6 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
   const gB = model.biases.map((b) => new Float32Array(b.length));
   const acts = dims.map((d) => new Float32Array(d));
   const deltas = dims.map((d) => new Float32Array(d));
-  /** sparse index lists of active inputs speed up the first layer on mostly-zero inputs */
   const rng = new Rng(opts.seed ^ 0x5bd1e995);
   const order = Array.from({ length: n }, (_, i) => i);
   const steps = opts.epochs * Math.ceil(n / batch);

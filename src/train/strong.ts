@@ -20,7 +20,7 @@ import type { Dataset, DatasetSplits } from "../datasets/index.js";
 import type { ModelFileInput } from "../format/schema.js";
 import { encodeInt8 } from "../ir/index.js";
 import { tableFromFunction, toSummatorNeurons } from "../quantize/index.js";
-import { accuracyFigures, graphOf, int8Predictions, percent, planFigures, splitValidation, VALIDATION_RULE, spreadSubset, type OnProgress } from "./common.js";
+import { graphOf, measureAccuracy, percent, planFigures, splitValidation, VALIDATION_RULE, spreadSubset, type OnProgress } from "./common.js";
 import type { TrainResult } from "./dense.js";
 import { flattenCandidates, fragmentTypes, levelThresholds, generateCandidates, type Candidate, type CandidateSet } from "./fragments.js";
 import { accuracyOf, mlpPredict, rowTopK, trainMlp, type Mlp } from "./mlp.js";
@@ -180,15 +180,8 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
   const keep = neurons.map((_, j) => j).filter((j) => used[j]);
   const model = buildModel(opts, [h, w, ch], tables, keep.map((j) => neurons[j]!), sparse, keep, fFit);
 
-  progress({ stage: "measure int8 model", done: 0, total: 3 });
   const graph = graphOf(model);
-  const int8Test = int8Predictions(graph, splits.test);
-  progress({ stage: "measure int8 model", done: 1, total: 3 });
-  const int8Val = int8Predictions(graph, validation);
-  progress({ stage: "measure int8 model", done: 2, total: 3 });
-  const int8Fit = int8Predictions(graph, fit);
-  progress({ stage: "measure int8 model", done: 3, total: 3 });
-  const floatTest = mlpPredict(sparse, fTest);
+  const accuracy = measureAccuracy(graph, { test: splits.test, validation, fit }, mlpPredict(sparse, fTest), progress);
   const typeCounts: Record<string, number> = {};
   for (const j of keep) {
     const c = neurons[j]!;
@@ -204,10 +197,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
       seed: opts.seed,
       budgetOps: opts.budgetOps,
       split: { fit: fit.count, validation: validation.count, test: splits.test.count, rule: VALIDATION_RULE },
-      accuracy: accuracyFigures(
-        { floatTest, int8Test, int8Validation: int8Val, int8Fit },
-        { test: splits.test.labels, validation: validation.labels, fit: fit.labels },
-      ),
+      accuracy,
       plan: planFigures(graph),
       details: {
         candidates: candidates.length,
