@@ -9,7 +9,7 @@ import { EXIT } from "../errors.js";
 import { printJson } from "../output.js";
 import { verifyProgress } from "../progress.js";
 import { printVerifyReport } from "../verify-report.js";
-import { positiveInt } from "./verify.js";
+import { positiveInt } from "../options.js";
 
 /** The bundled MNIST strong network (models/README.md, docs/training.md: how it was trained and measured). */
 export const DEMO_MODEL = resolve(fileURLToPath(import.meta.url), "../../../../models/mnist_strong.json");

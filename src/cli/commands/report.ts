@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { DATASET_NAMES, type DatasetName } from "../../datasets/index.js";
+import type { DatasetName } from "../../datasets/index.js";
 import { DEFAULT_BOARD, getBoard, loadBoards, type Board } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
 import { resolveBudget, BUDGET_FILE } from "../../report/budget.js";
@@ -10,9 +10,9 @@ import { renderText } from "../../report/render-text.js";
 import { createReport, failureLines } from "../../report/report.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { EXIT, UsageError } from "../errors.js";
+import { addVectorOptions } from "../options.js";
 import { printJson } from "../output.js";
 import { reportProgress } from "../progress.js";
-import { datasetOption, positiveInt } from "./verify.js";
 
 interface ReportFlags {
   board: string;
@@ -48,15 +48,13 @@ function resolveBoards(value: string | undefined): Board[] | undefined {
 }
 
 export function registerReport(program: Command): void {
-  program
+  const cmd = program
     .command("report")
     .description("budget report: flash, RAM, stack, ops, instructions and estimated latency of a model on a board, per layer, with fit and budget verdicts")
     .argument("<model>", "model file (.json, strongnet-model version 1)")
     .option("-b, --board <name>", "board to report in detail (see `strongnet boards`)", DEFAULT_BOARD)
-    .option("--boards <list>", 'also measure these boards for the fit chart: "all" or names separated by commas', boardList)
-    .option("-n, --vectors <n>", "vectors verify runs per board (bit-exactness, instruction counts)", positiveInt("--vectors"), 10)
-    .option("--dataset <name>", `where test images come from: ${DATASET_NAMES.join(", ")} or none (default: the model's metadata.dataset)`, datasetOption)
-    .option("--seed <n>", "seed of the random vectors", positiveInt("--seed"), 1)
+    .option("--boards <list>", 'also measure these boards for the fit chart: "all" or names separated by commas', boardList);
+  addVectorOptions(cmd, { help: "vectors verify runs per board (bit-exactness, instruction counts)", default: 10 })
     .option("--json", "print the report as JSON (schema strongnet-report/1, docs/report.md) instead of the table")
     .option("--markdown <file>", "also write the report as Markdown (- for stdout instead of the table)")
     .option("--html <file>", "also write a self-contained HTML page with plots")

@@ -9,7 +9,7 @@ import { evaluateRobustness, SoundnessError, type ModelRobustness } from "../../
 import { EPS_UNIT, formatMarkdown, formatText, plotSvg, type RobustnessReport } from "../../robustness/report.js";
 import { EXIT, UsageError } from "../errors.js";
 import { printJson } from "../output.js";
-import { positiveInt } from "./verify.js";
+import { positiveInt } from "../options.js";
 
 export { parseEpsList };
 

@@ -4,7 +4,7 @@ import { ARCHS, DEFAULT_BUDGET_OPS, modelNameFor, trainModel, writeTrained, type
 import { EnvironmentError } from "../errors.js";
 import { printJson } from "../output.js";
 import { trainProgress } from "../progress.js";
-import { positiveInt } from "./verify.js";
+import { positiveInt } from "../options.js";
 
 interface TrainFlags {
   dataset: DatasetName;

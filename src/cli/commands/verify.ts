@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
-import { DATASET_NAMES, type DatasetName } from "../../datasets/index.js";
+import type { Command } from "commander";
+import type { DatasetName } from "../../datasets/index.js";
 import { DEFAULT_BOARD, getBoard } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
 import { BudgetError } from "../../plan/fit.js";
@@ -9,23 +9,10 @@ import { fitFailureJUnit, renderJUnit, verifyJUnit } from "../../report/junit.js
 import { writeFileAtomic } from "../../util/fs.js";
 import { verifyModel } from "../../verify/verify.js";
 import { EXIT, UsageError } from "../errors.js";
+import { addVectorOptions } from "../options.js";
 import { printJson } from "../output.js";
 import { verifyProgress } from "../progress.js";
 import { printVerifyReport } from "../verify-report.js";
-
-export function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
-    return n;
-  };
-}
-
-export function datasetOption(value: string): DatasetName | null {
-  if (value === "none") return null;
-  if ((DATASET_NAMES as readonly string[]).includes(value)) return value as DatasetName;
-  throw new InvalidArgumentError(`must be one of ${DATASET_NAMES.join(", ")} or none`);
-}
 
 function readSources(dir: string, name: string): { c: string; h: string } {
   const read = (file: string) => {
@@ -48,14 +35,12 @@ interface VerifyFlags {
 }
 
 export function registerVerify(program: Command): void {
-  program
+  const cmd = program
     .command("verify")
     .description("build a test firmware for a board, run it in qemu-system-arm and compare every output byte with the reference")
     .argument("<model>", "model file (.json, strongnet-model version 1)")
-    .option("-b, --board <name>", "board to build for (see `strongnet boards`)", DEFAULT_BOARD)
-    .option("-n, --vectors <n>", "input vectors to run: ~90% data set test images, the rest edge and random int8", positiveInt("--vectors"), 100)
-    .option("--dataset <name>", `where test images come from: ${DATASET_NAMES.join(", ")} or none (default: the model's metadata.dataset)`, datasetOption)
-    .option("--seed <n>", "seed of the random vectors", positiveInt("--seed"), 1)
+    .option("-b, --board <name>", "board to build for (see `strongnet boards`)", DEFAULT_BOARD);
+  addVectorOptions(cmd, { help: "input vectors to run: ~90% data set test images, the rest edge and random int8", default: 100 })
     .option("--sources <dir>", "verify the C files <dir>/<name>.c and <name>.h (e.g. committed output of `compile`) instead of generating them")
     .option("--keep <dir>", "build the firmware in this directory and keep it (sources, ELF, map, build commands)")
     .option("--json", "print the full report as JSON")
