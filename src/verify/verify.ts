@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateC, toTarget } from "../codegen/index.js";
-import { buildFirmware, fnv1a32, runFirmware, type Board, type FirmwareBuild, type FirmwareRun } from "../firmware/index.js";
+import { buildFirmware, fnv1a32, runFirmware, type Board, type FirmwareBuild, type FirmwareRun, type VectorResult } from "../firmware/index.js";
 import type { Graph } from "../ir/types.js";
 import { BudgetError, checkFit } from "../plan/fit.js";
 import { totalOps, type OpCounts } from "../plan/plan.js";
@@ -110,7 +110,9 @@ export async function verifyModel(opts: VerifyOptions): Promise<VerifyReport> {
     const traced = await runBatches(board, traceBuild, inputs, batch, (done) => progress({ stage: "trace", done, total: inputs.length }));
     const counted = await runBatches(board, countBuild, inputs, batch, (done) => progress({ stage: "count", done, total: inputs.length }));
 
-    const bad = plan.vectors.map((_, i) => firstBadLayer(expected[i]!, traced.vectors[i]!, counted.vectors[i]!));
+    // verdicts[vector][layer]: which image differs from the reference there, or null
+    const verdicts = plan.vectors.map((_, i) => expected[i]!.map((e, l) => layerVerdict(e, l, expected[i]!.length, traced.vectors[i]!, counted.vectors[i]!)));
+    const bad = verdicts.map(firstBadLayer);
     const firstBad = bad.findIndex((b) => b !== null);
     let firstMismatch: Mismatch | null = null;
     if (firstBad >= 0) {
@@ -147,7 +149,7 @@ export async function verifyModel(opts: VerifyOptions): Promise<VerifyReport> {
         index,
         id: l.id,
         kind: l.kind,
-        mismatchedVectors: plan.vectors.filter((_, i) => layerDiffers(expected[i]![index]!, traced.vectors[i]!, index, index === graph.layers.length - 1 ? counted.vectors[i]!.output : undefined)).length,
+        mismatchedVectors: verdicts.filter((v) => v[index] !== null).length,
       })),
       firstMismatch,
       instructions: summarize(instructions),
@@ -193,18 +195,25 @@ async function runBatches(board: Board, build: FirmwareBuild, inputs: Int8Array[
   return out;
 }
 
-type BadLayer = { layer: number; image: "count" | "trace" };
+type Image = "count" | "trace";
+type BadLayer = { layer: number; image: Image };
 
-/** The first layer whose traced hash differs, or the output layer when only the shipping image differs. */
-function firstBadLayer(expected: Int8Array[], traced: FirmwareRun["vectors"][number], counted: FirmwareRun["vectors"][number]): BadLayer | null {
-  for (let l = 0; l < expected.length; l++) {
-    const e = expected[l]!;
-    if (traced.layerSizes?.[l] !== e.length || traced.layerHashes?.[l] !== fnv1a32(e)) return { layer: l, image: "trace" };
-  }
-  const out = expected[expected.length - 1]!;
-  if (!sameBytes(out, traced.output)) return { layer: expected.length - 1, image: "trace" };
-  if (!sameBytes(out, counted.output)) return { layer: expected.length - 1, image: "count" };
+/**
+ * Whether layer `l` of one vector differs from the reference: its traced hash or size ("trace"),
+ * or, for the output layer, the traced image's output ("trace") or the shipping image's ("count").
+ */
+function layerVerdict(expected: Int8Array, l: number, layerCount: number, traced: VectorResult, counted: VectorResult): Image | null {
+  if (traced.layerSizes?.[l] !== expected.length || traced.layerHashes?.[l] !== fnv1a32(expected)) return "trace";
+  if (l !== layerCount - 1) return null;
+  if (!sameBytes(expected, traced.output)) return "trace";
+  if (!sameBytes(expected, counted.output)) return "count";
   return null;
+}
+
+/** The first layer (in execution order) that differs in one vector's verdicts. */
+function firstBadLayer(verdicts: (Image | null)[]): BadLayer | null {
+  const layer = verdicts.findIndex((v) => v !== null);
+  return layer < 0 ? null : { layer, image: verdicts[layer]! };
 }
 
 async function locate(
@@ -237,12 +246,6 @@ async function locate(
     got: index < got.length ? got[index]! : Number.NaN,
     image: bad.image,
   };
-}
-
-/** Whether one layer's traced output (and, for the output layer, the shipping image's output) differs from the reference. */
-function layerDiffers(expected: Int8Array, traced: FirmwareRun["vectors"][number], layer: number, countedOutput?: Int8Array): boolean {
-  if (traced.layerSizes?.[layer] !== expected.length || traced.layerHashes?.[layer] !== fnv1a32(expected)) return true;
-  return countedOutput !== undefined && (!sameBytes(expected, traced.output) || !sameBytes(expected, countedOutput));
 }
 
 const sameBytes = (a: Int8Array, b: Int8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
