@@ -56,7 +56,7 @@ describe("strongnet verify", () => {
     const graph = loadGraph(DEMO);
     const dir = mkdtempSync(join(tmpdir(), "strongnet-cli-verify-"));
     const { source, header } = generateC(graph);
-    // break the requantization of every summator output: the output layer differs
+    // add 100000 to the first summator bias: that class score, and so the output, differs
     const broken = source.replace(/(static const int32_t \w+_bias\[\d+\] = \{\s*)(-?\d+)/, (_, head: string, v: string) => `${head}${Number(v) + 100000}`);
     expect(broken).not.toBe(source);
     writeFileSync(join(dir, `${graph.name}.c`), broken);
