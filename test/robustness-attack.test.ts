@@ -5,7 +5,8 @@ import { buildGraph, loadGraph, shapeSize, type Graph } from "../src/ir/index.js
 import { predict } from "../src/reference/interpreter.js";
 import { attack, margin8 } from "../src/robustness/attack.js";
 import { evaluateRobustness, type ModelRobustness } from "../src/robustness/evaluate.js";
-import { argmaxOf, flattenGraph, runFlat, scoresOf } from "../src/robustness/flat.js";
+import { runFlat, scoresOf } from "../src/robustness/flat.js";
+import { flattenGraph } from "../src/robustness/flatten.js";
 import { certify, inputBox } from "../src/robustness/ibp.js";
 import { IncrementalNet } from "../src/robustness/incremental.js";
 import { lipschitzReport, tableSlope } from "../src/robustness/lipschitz.js";
@@ -14,6 +15,7 @@ import { formatMarkdown, plotSvg } from "../src/robustness/report.js";
 import { Rng } from "../src/util/random.js";
 import { randomModel } from "./helpers/random-model.js";
 import { denseMlp, forEachPoint, IDENTITY, tinyModel } from "./helpers/tiny-models.js";
+import { firstMaxIndex } from "../src/kinds/argmax.js";
 
 /** Images of the model's shape; labels mostly the model's own prediction (so clean accuracy is high). */
 function syntheticData(graph: Graph, count: number, seed: number) {
@@ -23,7 +25,7 @@ function syntheticData(graph: Graph, count: number, seed: number) {
   const pixels = rng.int8Array(count * size);
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
-    const p = argmaxOf(scoresOf(fg, runFlat(fg, pixels.subarray(i * size, (i + 1) * size))));
+    const p = firstMaxIndex(scoresOf(fg, runFlat(fg, pixels.subarray(i * size, (i + 1) * size))));
     labels[i] = rng.next() < 0.85 ? p : rng.int(0, fg.classes - 1);
   }
   return makeDataset("synthetic", [...graph.inputShape] as [number, number, number], fg.classes, pixels, labels);

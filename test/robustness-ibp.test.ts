@@ -4,12 +4,14 @@ import { parseModel } from "../src/format/load.js";
 import { buildGraph, loadGraph } from "../src/ir/index.js";
 import { runTrace } from "../src/reference/interpreter.js";
 import { requantize } from "../src/reference/requant.js";
-import { argmaxOf, flattenGraph, runFlat, scoresOf, type FlatGraph } from "../src/robustness/flat.js";
+import { runFlat, scoresOf, type FlatGraph } from "../src/robustness/flat.js";
+import { flattenGraph } from "../src/robustness/flatten.js";
 import { certifiedClass, certify, inputBox, propagate } from "../src/robustness/ibp.js";
 import { IncrementalNet } from "../src/robustness/incremental.js";
 import { Rng } from "../src/util/random.js";
 import { randomModel } from "./helpers/random-model.js";
 import { forEachPoint, IDENTITY, NEGATE, randomTable, tinyModel } from "./helpers/tiny-models.js";
+import { firstMaxIndex } from "../src/kinds/argmax.js";
 
 const flat = (m: Parameters<typeof parseModel>[0]) => flattenGraph(buildGraph(parseModel(m)));
 
@@ -62,7 +64,10 @@ describe("lowered graph (src/robustness/flat.ts) matches the reference interpret
         const x = rng.int8Array(fg.inputSize);
         const trace = runTrace(graph, x);
         const values = runFlat(fg, x);
-        graph.layers.forEach((l, k) => expect(Array.from(values[k + 1]!), `seed ${seed} layer ${l.id}`).toEqual(Array.from(trace.outputs.get(l.id)!)));
+        fg.layers.forEach((l, k) => expect(Array.from(values[k + 1]!), `seed ${seed} layer ${l.id}`).toEqual(Array.from(trace.outputs.get(l.id)!)));
+        // every layer but a final argmax is lowered; the argmax is the decision on the scores
+        expect(fg.layers.map((l) => l.id)).toEqual(graph.layers.filter((l) => l.kind !== "argmax").map((l) => l.id));
+        if (fg.endsInArgmax) expect(firstMaxIndex(scoresOf(fg, values)), `seed ${seed} decision`).toBe(trace.output[0]);
       }
       const net = new IncrementalNet(fg, rng.int8Array(fg.inputSize));
       for (let t = 0; t < 40; t++) {
@@ -170,7 +175,7 @@ describe("IBP is exact on single layers (bounds equal the true min/max over ever
       let constant = true;
       const box = inputBox(x0, eps);
       forEachPoint(box.lo, box.hi, (x) => {
-        if (argmaxOf(scoresOf(fg, runFlat(fg, x))) !== cert.predicted) constant = false;
+        if (firstMaxIndex(scoresOf(fg, runFlat(fg, x))) !== cert.predicted) constant = false;
       });
       expect(cert.certified, `case ${t}`).toBe(constant);
       if (cert.certified) certifiedCount++;
@@ -200,13 +205,13 @@ describe("IBP is sound: random points inside the eps box stay inside every layer
       for (const eps of [1, 3, 10, 40]) {
         const x0 = rng.int8Array(fg.inputSize);
         const prop = propagate(fg, inputBox(x0, eps));
-        const predicted = argmaxOf(scoresOf(fg, runFlat(fg, x0)));
+        const predicted = firstMaxIndex(scoresOf(fg, runFlat(fg, x0)));
         const certified = certifiedClass(fg, prop, predicted);
         for (let p = 0; p < 60; p++) {
           const x = randomPoint(rng, prop.boxes[0]!.lo, prop.boxes[0]!.hi);
           const bad = violation(fg, prop.boxes, x);
           expect(bad, `seed ${seed} eps ${eps}`).toBeNull();
-          if (certified) expect(argmaxOf(scoresOf(fg, runFlat(fg, x)))).toBe(predicted);
+          if (certified) expect(firstMaxIndex(scoresOf(fg, runFlat(fg, x)))).toBe(predicted);
         }
       }
     }
@@ -230,7 +235,7 @@ describe("IBP is sound: random points inside the eps box stay inside every layer
       const box = inputBox(x0, eps);
       let constant = true;
       forEachPoint(box.lo, box.hi, (x) => {
-        if (argmaxOf(scoresOf(fg, runFlat(fg, x))) !== cert.predicted) constant = false;
+        if (firstMaxIndex(scoresOf(fg, runFlat(fg, x))) !== cert.predicted) constant = false;
       });
       if (cert.certified) {
         certifiedCount++;
@@ -252,7 +257,7 @@ describe("IBP is sound: random points inside the eps box stay inside every layer
         for (let p = 0; p < 40; p++) {
           const x = randomPoint(rng, cert.propagation.boxes[0]!.lo, cert.propagation.boxes[0]!.hi);
           expect(violation(fg, cert.propagation.boxes, x), `sample ${s} eps ${eps}`).toBeNull();
-          if (cert.certified) expect(argmaxOf(scoresOf(fg, runFlat(fg, x)))).toBe(cert.predicted);
+          if (cert.certified) expect(firstMaxIndex(scoresOf(fg, runFlat(fg, x)))).toBe(cert.predicted);
         }
       }
     }

@@ -9,8 +9,11 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { shapeSize, type Graph, type Layer } from "../ir/types.js";
-import { lowerLayer, singleTable, type ConstArray } from "../plan/lowering.js";
-import { planGraph, totalOps, type Plan } from "../plan/plan.js";
+import { outputIsClass } from "../kinds/argmax.js";
+import { kindOf } from "../kinds/registry.js";
+import type { BaseTemplateVars, RuntimeHelper } from "../kinds/shared/kind-module.js";
+import type { ConstArray } from "../plan/lowering.js";
+import { lowerLayer, planGraph, totalOps, type Plan } from "../plan/plan.js";
 import { STRONGNET_VERSION } from "../version.js";
 
 export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "c-templates");
@@ -39,8 +42,7 @@ export interface GeneratedModel {
 
 export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel {
   const plan = planGraph(graph);
-  const remap = (t: number) => plan.tables.remap[t]!;
-  const layers = graph.layers.map((layer, index) => renderLayer(layer, index, remap));
+  const layers = graph.layers.map((layer, index) => renderLayer(layer, index, plan));
   const banner = renderBanner(graph, plan, target);
   const NAME = graph.name.toUpperCase();
   const common = {
@@ -56,16 +58,16 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
     inputSize: shapeSize(graph.inputShape),
     outputShape: graph.outputShape,
     outputSize: shapeSize(graph.outputShape),
-    outputIsClass: graph.layers.at(-1)?.kind === "argmax",
+    outputIsClass: outputIsClass(graph),
     layerCount: graph.layers.length,
   });
-  const kinds = new Set(graph.layers.map((l) => l.kind));
+  const runtime = new Set<RuntimeHelper>(graph.layers.flatMap((l) => kindOf(l).runtime));
   const source = render("model.c.ejs", {
     ...common,
     tables: plan.tables.unique.map((t) => formatValues(t, 16, 4)),
     helpers: {
-      requantize: kinds.has("summator") || kinds.has("dense") || kinds.has("conv2d"),
-      readPadded: kinds.has("strong_conv") || kinds.has("conv2d"),
+      requantize: runtime.has("requantize"),
+      readPadded: runtime.has("read_padded"),
     },
     layers,
     calls: graph.layers.map((layer, index) => ({
@@ -89,56 +91,16 @@ function bufferExpr(graph: Graph, plan: Plan, id: string): string {
   return `sn_arena.bytes + ${slot.offset}`;
 }
 
-function renderLayer(layer: Layer, index: number, remap: (t: number) => number) {
-  const arrays = lowerLayer(layer, remap).map((a) => formatArray(layer.id, a));
+function renderLayer(layer: Layer, index: number, plan: Plan) {
+  const lowered = lowerLayer(layer, plan.tables);
+  const arrays = lowered.map((a) => formatArray(layer.id, a));
   const [inH, inW, inC] = layer.inputShape;
   const [outH, outW] = layer.outputShape;
-  const base = { fn: layerFunction(layer), id: layer.id, size: shapeSize(layer.outputShape), inH, inW, inC, outH, outW };
-  let vars: Record<string, unknown>;
-  switch (layer.kind) {
-    case "lut":
-      vars = { table: remap(layer.table) };
-      break;
-    case "strong":
-      vars = { neurons: layer.neurons.length, singleTable: singleTable(layer, remap), ...strongTypes(layer.id, arrays) };
-      break;
-    case "strong_conv":
-      vars = {
-        templates: layer.templates.length,
-        singleTable: singleTable(layer, remap),
-        ...strongTypes(layer.id, arrays),
-        kernel: layer.kernel, stride: layer.stride, padding: layer.padding, padValue: layer.padValue };
-      break;
-    case "summator":
-      vars = { neurons: layer.neurons.length, requant: layer.requant, activation: optionalRemap(layer.activation, remap) };
-      break;
-    case "dense":
-      vars = { units: layer.units, inputs: shapeSize(layer.inputShape), requant: layer.requant, activation: optionalRemap(layer.activation, remap) };
-      break;
-    case "conv2d":
-      vars = {
-        filters: layer.filters, kernel: layer.kernel, stride: layer.stride, padding: layer.padding, padValue: layer.padValue,
-        requant: layer.requant, activation: optionalRemap(layer.activation, remap),
-      };
-      break;
-    case "maxpool":
-      vars = { pool: layer.pool, stride: layer.stride };
-      break;
-    case "argmax":
-      vars = { size: shapeSize(layer.inputShape) };
-      break;
-  }
+  const base: BaseTemplateVars = { fn: layerFunction(layer), id: layer.id, size: shapeSize(layer.outputShape), inH, inW, inC, outH, outW };
+  const vars = kindOf(layer).templateVars(layer, { remapTable: (t) => plan.tables.remap[t]!, arrays: lowered });
   const code = render(`layers/${layer.kind}.c.ejs`, { ...base, ...vars });
   return { index, id: layer.id, kind: layer.kind, inputShape: layer.inputShape, outputShape: layer.outputShape, arrays, code };
 }
-
-/** C types of a strong layer's count and code tables, for the template's pointers. */
-function strongTypes(id: string, arrays: { name: string; ctype: string }[]) {
-  const type = (role: string) => arrays.find((a) => a.name === `${id}_${role}`)!.ctype;
-  return { neuronCountType: type("group_count"), countType: type("literal_count"), codeType: type("literal_code") };
-}
-
-const optionalRemap = (t: number | undefined, remap: (t: number) => number) => (t === undefined ? undefined : remap(t));
 
 function formatArray(layerId: string, a: ConstArray) {
   const perLine = a.ctype === "int32_t" || a.ctype === "uint32_t" ? 8 : 16;

@@ -15,6 +15,7 @@ import { datasetNamed, loadDataset } from "../datasets/index.js";
 
 export { datasetNamed };
 import { shapeSize, type Graph } from "../ir/types.js";
+import { outputIsClass } from "../kinds/argmax.js";
 import { predict } from "../reference/interpreter.js";
 import { Rng } from "../util/random.js";
 import { STRONGNET_VERSION } from "../version.js";
@@ -110,7 +111,7 @@ export function renderPackage(graph: Graph, opts: ExportOptions): { files: Map<s
     inputSource: input.source.replaceAll("*/", "* /"),
     inputBody: formatValues(input.values, 16, 4),
     expectedBody: formatValues(expectedOutput, 16, 4),
-    outputIsClass: graph.layers.at(-1)?.kind === "argmax",
+    outputIsClass: outputIsClass(graph),
   };
   const files = new Map<string, string>();
   files.set(`src/${name}.c`, generated.source);

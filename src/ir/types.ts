@@ -1,18 +1,32 @@
 /**
  * The int8 graph: a validated model with decoded tables and weights, shapes inferred and the
  * layers in execution (topological) order. Every later stage (reference, plan, codegen) reads
- * only this.
+ * only this. What each layer kind's IR holds is declared by the kind (src/kinds/<kind>.ts).
  */
-import type { Requant } from "../format/schema.js";
+import type { Requant } from "../format/fields.js";
+import type { Layer } from "../kinds/registry.js";
 
 export type { Requant };
+export type { Layer, LayerKind } from "../kinds/registry.js";
+export type { Window2d } from "./window.js";
+export type { Literal, StrongLayer, StrongNeuron } from "../kinds/strong.js";
+export type { SpatialLiteral, StrongConvLayer } from "../kinds/strong_conv.js";
+export type { SummatorLayer, SummatorTerm } from "../kinds/summator.js";
+export type { DenseLayer } from "../kinds/dense.js";
+export type { Conv2dLayer } from "../kinds/conv2d.js";
+export type { MaxPoolLayer } from "../kinds/maxpool.js";
+export type { ArgmaxLayer } from "../kinds/argmax.js";
+export type { LutLayer } from "../kinds/lut.js";
+export type { ClampLayer } from "../kinds/clamp.js";
 
 /** [height, width, channels]; channels are fastest in memory. */
 export type Shape = readonly [number, number, number];
 
 export const shapeSize = (s: Shape): number => s[0] * s[1] * s[2];
 
-interface LayerCommon {
+/** What every IR layer has, whatever its kind. */
+export interface LayerCommon {
+  kind: string;
   id: string;
   /** id of the producing layer, or INPUT_ID */
   input: string;
@@ -23,100 +37,6 @@ interface LayerCommon {
 }
 
 export const INPUT_ID = "input";
-
-/** T[table][x[input]] */
-export interface Literal {
-  input: number;
-  table: number;
-}
-
-/** A literal of a spatially shared template, relative to the window origin. */
-export interface SpatialLiteral {
-  dy: number;
-  dx: number;
-  c: number;
-  table: number;
-}
-
-/** max over groups of min over literals */
-export type StrongNeuron<L> = readonly (readonly L[])[];
-
-export interface LutLayer extends LayerCommon {
-  kind: "lut";
-  table: number;
-}
-
-export interface StrongLayer extends LayerCommon {
-  kind: "strong";
-  neurons: StrongNeuron<Literal>[];
-}
-
-export interface Window2d {
-  kernel: readonly [number, number];
-  stride: readonly [number, number];
-  /** [top, left, bottom, right] */
-  padding: readonly [number, number, number, number];
-  padValue: number;
-}
-
-export interface StrongConvLayer extends LayerCommon, Window2d {
-  kind: "strong_conv";
-  templates: StrongNeuron<SpatialLiteral>[];
-}
-
-export interface SummatorTerm {
-  input: number;
-  weight: number;
-}
-
-export interface SummatorLayer extends LayerCommon {
-  kind: "summator";
-  requant: Requant;
-  activation?: number;
-  neurons: { bias: number; terms: SummatorTerm[] }[];
-}
-
-export interface DenseLayer extends LayerCommon {
-  kind: "dense";
-  units: number;
-  /** [units][inputs] */
-  weights: Int8Array;
-  bias: Int32Array;
-  requant: Requant;
-  activation?: number;
-}
-
-export interface Conv2dLayer extends LayerCommon, Window2d {
-  kind: "conv2d";
-  filters: number;
-  /** [filters][ky][kx][inChannels] */
-  weights: Int8Array;
-  bias: Int32Array;
-  requant: Requant;
-  activation?: number;
-}
-
-export interface MaxPoolLayer extends LayerCommon {
-  kind: "maxpool";
-  pool: readonly [number, number];
-  stride: readonly [number, number];
-}
-
-export interface ArgmaxLayer extends LayerCommon {
-  kind: "argmax";
-}
-
-export type Layer =
-  | LutLayer
-  | StrongLayer
-  | StrongConvLayer
-  | SummatorLayer
-  | DenseLayer
-  | Conv2dLayer
-  | MaxPoolLayer
-  | ArgmaxLayer;
-
-export type LayerKind = Layer["kind"];
 
 export interface Graph {
   name: string;

@@ -10,7 +10,11 @@
  * arena space.
  */
 import { INPUT_ID, shapeSize, type Graph, type Layer } from "../ir/types.js";
-import { arrayBytes, lowerLayer } from "./lowering.js";
+import { kindOf } from "../kinds/registry.js";
+import { arrayBytes, type ConstArray } from "./lowering.js";
+import { addOps, zeroOps, type OpCounts } from "./ops.js";
+
+export { addOps, totalOps, zeroOps, type OpCounts } from "./ops.js";
 
 export const ARENA_ALIGN = 4;
 
@@ -21,19 +25,6 @@ export interface BufferSlot {
   /** first and last execution step (layer index) during which the tensor is live */
   firstStep: number;
   lastStep: number;
-}
-
-export interface OpCounts {
-  /** table lookups (LUT layers, strong-neuron literals, fused activations) */
-  lookups: number;
-  /** min and max operations of strong neurons */
-  minmax: number;
-  /** multiply-accumulates of summators, dense and conv layers */
-  macs: number;
-  /** requantizations (one per summator/dense/conv output) */
-  requants: number;
-  /** comparisons of max pooling and argmax */
-  compares: number;
 }
 
 export interface LayerPlan {
@@ -70,8 +61,8 @@ export function planGraph(graph: Graph): Plan {
   const layers = graph.layers.map((layer) => ({
     id: layer.id,
     kind: layer.kind,
-    ops: countOps(layer),
-    paramBytes: lowerLayer(layer, (t) => tables.remap[t]!).reduce((sum, a) => sum + arrayBytes(a), 0),
+    ops: kindOf(layer).ops(layer),
+    paramBytes: lowerLayer(layer, tables).reduce((sum, a) => sum + arrayBytes(a), 0),
     slot: slots.get(layer.id) ?? null,
   }));
   const totals = layers.reduce((sum, l) => addOps(sum, l.ops), zeroOps());
@@ -107,27 +98,12 @@ function usedTables(graph: Graph): number[] {
 
 /** The file table indices one layer reads, in first-use order (with repeats). */
 export function layerTables(layer: Layer): number[] {
-  const out: number[] = [];
-  const visit = (t: number | undefined) => {
-    if (t !== undefined) out.push(t);
-  };
-  switch (layer.kind) {
-    case "lut":
-      visit(layer.table);
-      break;
-    case "strong":
-      layer.neurons.forEach((n) => n.forEach((g) => g.forEach((l) => visit(l.table))));
-      break;
-    case "strong_conv":
-      layer.templates.forEach((n) => n.forEach((g) => g.forEach((l) => visit(l.table))));
-      break;
-    case "summator":
-    case "dense":
-    case "conv2d":
-      visit(layer.activation);
-      break;
-  }
-  return out;
+  return kindOf(layer).tables(layer);
+}
+
+/** A layer's const parameters as C arrays, with table references after de-duplication. */
+export function lowerLayer(layer: Layer, tables: TableDedup): ConstArray[] {
+  return kindOf(layer).lower(layer, (t) => tables.remap[t]!);
 }
 
 function planArena(graph: Graph): Map<string, BufferSlot> {
@@ -162,65 +138,5 @@ function planArena(graph: Graph): Map<string, BufferSlot> {
 }
 
 const alignUp = (n: number) => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
-
-export const zeroOps = (): OpCounts => ({ lookups: 0, minmax: 0, macs: 0, requants: 0, compares: 0 });
-
-export function addOps(a: OpCounts, b: OpCounts): OpCounts {
-  return {
-    lookups: a.lookups + b.lookups,
-    minmax: a.minmax + b.minmax,
-    macs: a.macs + b.macs,
-    requants: a.requants + b.requants,
-    compares: a.compares + b.compares,
-  };
-}
-
-export const totalOps = (o: OpCounts): number => o.lookups + o.minmax + o.macs + o.requants + o.compares;
-
-function countOps(layer: Layer): OpCounts {
-  const ops = zeroOps();
-  const outputs = shapeSize(layer.outputShape);
-  const strong = (neurons: readonly (readonly (readonly unknown[])[])[], positions: number) => {
-    for (const groups of neurons) {
-      const literals = groups.reduce((s, g) => s + g.length, 0);
-      ops.lookups += literals * positions;
-      ops.minmax += (literals - 1) * positions; // (literals - groups) mins + (groups - 1) maxes
-    }
-  };
-  const fused = (activation: number | undefined) => {
-    ops.requants += outputs;
-    if (activation !== undefined) ops.lookups += outputs;
-  };
-  switch (layer.kind) {
-    case "lut":
-      ops.lookups += outputs;
-      break;
-    case "strong":
-      strong(layer.neurons, 1);
-      break;
-    case "strong_conv":
-      strong(layer.templates, layer.outputShape[0] * layer.outputShape[1]);
-      break;
-    case "summator":
-      ops.macs += layer.neurons.reduce((s, n) => s + n.terms.length, 0);
-      fused(layer.activation);
-      break;
-    case "dense":
-      ops.macs += layer.weights.length;
-      fused(layer.activation);
-      break;
-    case "conv2d":
-      ops.macs += layer.outputShape[0] * layer.outputShape[1] * layer.weights.length;
-      fused(layer.activation);
-      break;
-    case "maxpool":
-      ops.compares += outputs * (layer.pool[0] * layer.pool[1] - 1);
-      break;
-    case "argmax":
-      ops.compares += shapeSize(layer.inputShape) - 1;
-      break;
-  }
-  return ops;
-}
 
 export { INPUT_ID };

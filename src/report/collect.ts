@@ -15,8 +15,7 @@ import { generateC, toTarget } from "../codegen/index.js";
 import { buildFirmware, linkRegions, runFirmware, type Board, FirmwareTooLargeError } from "../firmware/index.js";
 import { shapeSize, type Graph, type Layer } from "../ir/types.js";
 import { BudgetError, checkFit } from "../plan/fit.js";
-import { lowerLayer } from "../plan/lowering.js";
-import { layerTables, planGraph, totalOps, type Plan } from "../plan/plan.js";
+import { layerTables, lowerLayer, planGraph, totalOps, type Plan } from "../plan/plan.js";
 import { testVectors } from "../verify/vectors.js";
 import { verifyModel, type ProgressEvent, type VerifyReport } from "../verify/verify.js";
 import { estimateLatency } from "./cycle-model.js";
@@ -219,7 +218,7 @@ function analyse(a: AnalyseInput): BoardReport {
   const sumInstructions = a.layerInstructions.reduce((s, v) => s + v, 0);
   const layers: LayerRow[] = graph.layers.map((layer, i) => {
     const lp = plan.layers[i]!;
-    const arrays = lowerLayer(layer, (t) => plan.tables.remap[t]!).map((arr) => `.rodata.${layer.id}_${arr.role}`);
+    const arrays = lowerLayer(layer, plan.tables).map((arr) => `.rodata.${layer.id}_${arr.role}`);
     const tables = dedupedLayerTables(layer, plan);
     return {
       index: i,

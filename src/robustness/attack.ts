@@ -25,6 +25,7 @@
  * with the reference interpreter before it is reported.
  */
 import { predict } from "../reference/interpreter.js";
+import { firstMaxIndex } from "../kinds/argmax.js";
 import type { Rng } from "../util/random.js";
 import type { FlatGraph } from "./flat.js";
 import { IncrementalNet } from "./incremental.js";
@@ -105,7 +106,7 @@ export function attack(fg: FlatGraph, x0: Int8Array, label: number, opts: Attack
     const margin = margin8(net.scores, label);
     if (margin >= 0) return { queries, best, margin };
     // confirm with the reference interpreter: the attack's claims never rest on the fast path
-    const ref = fg.endsInArgmax ? predict(fg.graph, best)[0]! : argmaxRef(predict(fg.graph, best));
+    const ref = fg.endsInArgmax ? predict(fg.graph, best)[0]! : firstMaxIndex(predict(fg.graph, best));
     if (ref === label) throw new Error(`attack: incremental evaluation disagrees with the reference interpreter (model "${fg.graph.name}")`);
     for (let i = 0; i < n; i++) {
       if (best[i]! < lo[i]! || best[i]! > hi[i]!) throw new Error(`attack: pixel ${i} left the eps box`);
@@ -280,8 +281,4 @@ export function attack(fg: FlatGraph, x0: Int8Array, label: number, opts: Attack
   return done();
 }
 
-function argmaxRef(scores: Int8Array): number {
-  let b = 0;
-  for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[b]!) b = i;
-  return b;
-}
+

@@ -12,9 +12,11 @@ import type { Graph } from "../ir/types.js";
 import { predict } from "../reference/interpreter.js";
 import { Rng } from "../util/random.js";
 import { attack } from "./attack.js";
-import { argmaxOf, flattenGraph, runFlat, scoresOf, type FlatGraph } from "./flat.js";
+import { runFlat, scoresOf, type FlatGraph } from "./flat.js";
+import { flattenGraph } from "./flatten.js";
 import { certifiedClass, inputBox, meanWidths, propagate } from "./ibp.js";
 import { lipschitzReport, type LipschitzReport } from "./lipschitz.js";
+import { firstMaxIndex } from "../kinds/argmax.js";
 
 export interface RobustnessOptions {
   /** radii in int8 pixel units (E means ±E of 255), any order; evaluated sorted */
@@ -81,8 +83,8 @@ export function evaluateRobustness(graph: Graph, data: Dataset, opts: Robustness
   for (let s = 0; s < n; s++) {
     const x0 = data.images[s]!;
     const label = data.labels[s]!;
-    const predicted = argmaxOf(scoresOf(fg, runFlat(fg, x0)));
-    const reference = fg.endsInArgmax ? predict(graph, x0)[0]! : argmaxOf(predict(graph, x0));
+    const predicted = firstMaxIndex(scoresOf(fg, runFlat(fg, x0)));
+    const reference = fg.endsInArgmax ? predict(graph, x0)[0]! : firstMaxIndex(predict(graph, x0));
     if (predicted !== reference) throw new Error(`robustness: lowered graph disagrees with the reference on sample ${s}`);
     const correct = predicted === label;
     if (correct) clean++;
@@ -126,7 +128,7 @@ export function evaluateRobustness(graph: Graph, data: Dataset, opts: Robustness
       certifiedPredictions: certifiedPredictions[e]!,
       meanQueriesToBreak: breakQueries[e]!.count ? Math.round(breakQueries[e]!.sum / breakQueries[e]!.count) : null,
       meanWidth: Object.fromEntries(
-        fg.layers.flatMap((l, k) => (l.kind === "argmax" ? [] : [[l.id, Math.round((100 * widthSums[e]![k]!) / Math.max(n, 1)) / 100]])),
+        fg.layers.map((l, k) => [l.id, Math.round((100 * widthSums[e]![k]!) / Math.max(n, 1)) / 100]),
       ),
     };
     if (!(r.certified <= r.attacked && r.attacked <= clean)) {

@@ -1,21 +1,24 @@
 /**
  * The int8 graph lowered to three uniform kinds of layer, for the robustness tools:
  *
- * - `lut`: elementwise table, y[i] = T[x[i]];
+ * - `table`: elementwise table, y[i] = T[x[i]];
  * - `minmax`: y[n] = max over groups of (min over literals of T[x[input]]), where a literal may
- *   be a constant (a padded read of a strong_conv); `strong`, `strong_conv` and `maxpool` (one
- *   group per pooled element, identity table) all lower to it;
+ *   be a constant (a padded read of a strong_conv);
  * - `linear`: y[r] = act(requantize(bias[r] + sum w * x[col])), with sparse rows whose columns
- *   are sorted and distinct (duplicate summator inputs are merged, conv2d padded reads are
- *   folded into the bias); `summator`, `dense` and `conv2d` all lower to it;
- * - `argmax`: the index of the first largest score.
+ *   are sorted and distinct (duplicate inputs are merged, padded reads are folded into the bias).
  *
- * Every rule mirrors src/reference/interpreter.ts exactly (integer sums are exact, so merging
- * terms or folding constants does not change a result); test/robustness-flat.test.ts checks the
+ * Each layer kind says which of these it lowers to (`robustness` in src/kinds/<kind>.ts; e.g.
+ * strong, strong_conv and maxpool -> minmax; summator, dense and conv2d -> linear); a final
+ * argmax is the classifier's decision, not a layer here (see FlatGraph.endsInArgmax).
+ *
+ * Every rule mirrors the reference interpreter exactly (integer sums are exact, so merging
+ * terms or folding constants does not change a result); test/robustness-ibp.test.ts checks the
  * lowered graph against runTrace layer by layer on random models. The lowered form also carries
  * the reverse index (which outputs read input i) that the incremental evaluator needs.
  */
-import { INPUT_ID, shapeSize, type Graph, type Layer, type Requant, type Shape } from "../ir/types.js";
+import { shapeSize, type Graph, type Requant, type Shape } from "../ir/types.js";
+import { flatTables, minMaxValue, tableBase, type MinMaxCsr } from "../ir/minmax-csr.js";
+import { firstMaxIndex } from "../kinds/argmax.js";
 import { requantize } from "../reference/requant.js";
 
 export const IDENTITY_TABLE: Int8Array = Int8Array.from({ length: 256 }, (_, i) => i - 128);
@@ -24,7 +27,7 @@ interface FlatCommon {
   /** id of the source layer in the model file */
   id: string;
   /** kind of the source layer */
-  source: Layer["kind"];
+  source: string;
   inputSize: number;
   size: number;
   /** reverse index: outputs reading input i are users[userStart[i] .. userStart[i+1]) */
@@ -32,20 +35,22 @@ interface FlatCommon {
   users: Int32Array;
 }
 
-export interface FlatLut extends FlatCommon {
-  kind: "lut";
+export interface FlatTable extends FlatCommon {
+  kind: "table";
   table: Int8Array;
 }
 
-export interface FlatMinMax extends FlatCommon {
+/**
+ * Strong neurons in the shared CSR form (src/ir/minmax-csr.ts): groupStart, litStart and
+ * litInput (-1 for a constant literal), plus per-literal tables for the interval bounds.
+ */
+export interface FlatMinMax extends FlatCommon, MinMaxCsr {
   kind: "minmax";
-  /** groups of neuron n: groupStart[n] .. groupStart[n+1] */
-  groupStart: Int32Array;
-  /** literals of group g: litStart[g] .. litStart[g+1] */
-  litStart: Int32Array;
-  /** input index of a literal, or -1 for a constant literal */
-  litInput: Int32Array;
   litTable: Int8Array[];
+  /** the distinct literal tables (and an identity table for constants), one after another */
+  tables: Int8Array;
+  /** where literal k's table (or constant) is in `tables`, for minMaxValue */
+  litBase: Int32Array;
   /** the literal's value (already through its table) when litInput is -1 */
   litConst: Int16Array;
 }
@@ -64,11 +69,10 @@ export interface FlatLinear extends FlatCommon {
   userWeight: Int32Array;
 }
 
-export interface FlatArgmax extends FlatCommon {
-  kind: "argmax";
-}
+export type FlatLayer = FlatTable | FlatMinMax | FlatLinear;
 
-export type FlatLayer = FlatLut | FlatMinMax | FlatLinear | FlatArgmax;
+/** The fields a kind's robustness form fills in; the builders below add the reverse index. */
+export type FlatSource = Omit<FlatCommon, "userStart" | "users">;
 
 export interface FlatGraph {
   graph: Graph;
@@ -76,8 +80,9 @@ export interface FlatGraph {
   inputSize: number;
   layers: FlatLayer[];
   /**
-   * Index of the layer whose output are the class scores: the input of a final argmax, or the
-   * output layer itself when the model ends in a score vector.
+   * Index of the layer whose output are the class scores: the last lowered layer (the input of
+   * a final argmax, or the output layer itself when the model ends in a score vector); -1 when
+   * the scores are the model input.
    */
   scoreLayer: number;
   classes: number;
@@ -85,35 +90,7 @@ export interface FlatGraph {
   endsInArgmax: boolean;
 }
 
-export class RobustnessUsageError extends Error {
-  override name = "UsageError";
-}
-
-/** Lowers a graph; refuses models that are not classifiers. */
-export function flattenGraph(graph: Graph): FlatGraph {
-  // Layers form a chain (every layer reads one other and all contribute to the output).
-  let prev = INPUT_ID;
-  for (const layer of graph.layers) {
-    if (layer.input !== prev) throw new Error(`robustness: layer "${layer.id}" does not read the previous layer`);
-    prev = layer.id;
-  }
-  const layers = graph.layers.map((l) => flattenLayer(graph, l));
-  const last = layers[layers.length - 1]!;
-  const endsInArgmax = last.kind === "argmax";
-  if (layers.slice(0, -1).some((l) => l.kind === "argmax")) {
-    throw new RobustnessUsageError(`model "${graph.name}": an argmax layer must be the output layer`);
-  }
-  const scoreLayer = endsInArgmax ? layers.length - 2 : layers.length - 1;
-  const classes = scoreLayer >= 0 ? layers[scoreLayer]!.size : shapeSize(graph.inputShape);
-  if (classes < 2) {
-    throw new RobustnessUsageError(
-      `model "${graph.name}" is not a classifier: robustness needs an argmax output or a score vector of at least 2 classes (it has ${classes})`,
-    );
-  }
-  return { graph, inputShape: graph.inputShape, inputSize: shapeSize(graph.inputShape), layers, scoreLayer, classes, endsInArgmax };
-}
-
-function reverseIndex(inputSize: number, rows: number, rowInputs: (r: number, visit: (i: number, w: number) => void) => void) {
+export function reverseIndex(inputSize: number, rows: number, rowInputs: (r: number, visit: (i: number, w: number) => void) => void) {
   const count = new Int32Array(inputSize + 1);
   for (let r = 0; r < rows; r++) rowInputs(r, (i) => count[i + 1]!++);
   for (let i = 0; i < inputSize; i++) count[i + 1]! += count[i]!;
@@ -130,7 +107,7 @@ function reverseIndex(inputSize: number, rows: number, rowInputs: (r: number, vi
   return { userStart, users, userWeight };
 }
 
-interface MinMaxBuilder {
+export interface MinMaxBuilder {
   groupStart: number[];
   litStart: number[];
   litInput: number[];
@@ -138,7 +115,7 @@ interface MinMaxBuilder {
   litConst: number[];
 }
 
-function minMaxLayer(common: Omit<FlatCommon, "userStart" | "users">, b: MinMaxBuilder): FlatMinMax {
+export function minMaxLayer(common: FlatSource, b: MinMaxBuilder): FlatMinMax {
   const groupStart = Int32Array.from(b.groupStart);
   const litStart = Int32Array.from(b.litStart);
   const litInput = Int32Array.from(b.litInput);
@@ -153,15 +130,44 @@ function minMaxLayer(common: Omit<FlatCommon, "userStart" | "users">, b: MinMaxB
         }
       }
   });
-  return { ...common, kind: "minmax", groupStart, litStart, litInput, litTable: b.litTable, litConst: Int16Array.from(b.litConst), userStart, users };
+  const { tables, litBase } = literalTables(b);
+  return { ...common, kind: "minmax", groupStart, litStart, litInput, litTable: b.litTable, litConst: Int16Array.from(b.litConst), tables, litBase, userStart, users };
 }
 
-function newBuilder(): MinMaxBuilder {
+/** The distinct tables of a min/max layer in one array, and each literal's place in it. */
+function literalTables(b: MinMaxBuilder): { tables: Int8Array; litBase: Int32Array } {
+  const index = new Map<Int8Array, number>([[IDENTITY_TABLE, 0]]);
+  for (const t of b.litTable) if (!index.has(t)) index.set(t, index.size);
+  const litBase = Int32Array.from(b.litInput, (input, k) =>
+    // a constant c is the identity table at c
+    input < 0 ? tableBase(0) + b.litConst[k]! : tableBase(index.get(b.litTable[k]!)!),
+  );
+  return { tables: flatTables([...index.keys()]), litBase };
+}
+
+export function newBuilder(): MinMaxBuilder {
   return { groupStart: [0], litStart: [0], litInput: [], litTable: [], litConst: [] };
 }
 
-function linearLayer(
-  common: Omit<FlatCommon, "userStart" | "users">,
+/** Appends a literal to the open group: T[x[input]], or the constant `value` when input is -1. */
+export function pushLiteral(b: MinMaxBuilder, input: number, table: Int8Array, value = 0): void {
+  b.litInput.push(input);
+  b.litTable.push(table);
+  b.litConst.push(value);
+}
+
+/** Closes the open group (min over its literals). */
+export function endGroup(b: MinMaxBuilder): void {
+  b.litStart.push(b.litInput.length);
+}
+
+/** Closes the open neuron (max over its groups). */
+export function endNeuron(b: MinMaxBuilder): void {
+  b.groupStart.push(b.litStart.length - 1);
+}
+
+export function linearLayer(
+  common: FlatSource,
   rows: { bias: number; terms: Map<number, number> }[],
   requant: Requant,
   activation: Int8Array | undefined,
@@ -198,142 +204,8 @@ function linearLayer(
   };
 }
 
-function addTerm(terms: Map<number, number>, i: number, w: number): void {
+export function addTerm(terms: Map<number, number>, i: number, w: number): void {
   terms.set(i, (terms.get(i) ?? 0) + w);
-}
-
-function flattenLayer(graph: Graph, layer: Layer): FlatLayer {
-  const inputSize = shapeSize(layer.inputShape);
-  const size = shapeSize(layer.outputShape);
-  const common = { id: layer.id, source: layer.kind, inputSize, size };
-  const tables = graph.tables;
-  switch (layer.kind) {
-    case "lut": {
-      const { userStart, users } = reverseIndex(inputSize, size, (n, visit) => visit(n, 0));
-      return { ...common, kind: "lut", table: tables[layer.table]!, userStart, users };
-    }
-    case "strong": {
-      const b = newBuilder();
-      for (const groups of layer.neurons) {
-        for (const group of groups) {
-          for (const lit of group) {
-            b.litInput.push(lit.input);
-            b.litTable.push(tables[lit.table]!);
-            b.litConst.push(0);
-          }
-          b.litStart.push(b.litInput.length);
-        }
-        b.groupStart.push(b.litStart.length - 1);
-      }
-      return minMaxLayer(common, b);
-    }
-    case "strong_conv": {
-      const [h, w, c] = layer.inputShape;
-      const [oh, ow] = layer.outputShape;
-      const b = newBuilder();
-      for (let oy = 0; oy < oh; oy++)
-        for (let ox = 0; ox < ow; ox++) {
-          const y0 = oy * layer.stride[0] - layer.padding[0];
-          const x0 = ox * layer.stride[1] - layer.padding[1];
-          for (const groups of layer.templates) {
-            for (const group of groups) {
-              for (const lit of group) {
-                const iy = y0 + lit.dy;
-                const ix = x0 + lit.dx;
-                const table = tables[lit.table]!;
-                const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-                b.litInput.push(inside ? (iy * w + ix) * c + lit.c : -1);
-                b.litTable.push(table);
-                b.litConst.push(inside ? 0 : table[layer.padValue + 128]!);
-              }
-              b.litStart.push(b.litInput.length);
-            }
-            b.groupStart.push(b.litStart.length - 1);
-          }
-        }
-      return minMaxLayer(common, b);
-    }
-    case "maxpool": {
-      const [, w, c] = layer.inputShape;
-      const [oh, ow] = layer.outputShape;
-      const b = newBuilder();
-      for (let oy = 0; oy < oh; oy++)
-        for (let ox = 0; ox < ow; ox++)
-          for (let ch = 0; ch < c; ch++) {
-            for (let py = 0; py < layer.pool[0]; py++)
-              for (let px = 0; px < layer.pool[1]; px++) {
-                const iy = oy * layer.stride[0] + py;
-                const ix = ox * layer.stride[1] + px;
-                b.litInput.push((iy * w + ix) * c + ch);
-                b.litTable.push(IDENTITY_TABLE);
-                b.litConst.push(0);
-                b.litStart.push(b.litInput.length);
-              }
-            b.groupStart.push(b.litStart.length - 1);
-          }
-      return minMaxLayer(common, b);
-    }
-    case "summator": {
-      const rows = layer.neurons.map((n) => {
-        const terms = new Map<number, number>();
-        for (const t of n.terms) addTerm(terms, t.input, t.weight);
-        return { bias: n.bias, terms };
-      });
-      return linearLayer(common, rows, layer.requant, activationTable(graph, layer.activation));
-    }
-    case "dense": {
-      const rows = Array.from({ length: layer.units }, (_, u) => {
-        const terms = new Map<number, number>();
-        for (let i = 0; i < inputSize; i++) addTerm(terms, i, layer.weights[u * inputSize + i]!);
-        return { bias: layer.bias[u]!, terms };
-      });
-      return linearLayer(common, rows, layer.requant, activationTable(graph, layer.activation));
-    }
-    case "conv2d": {
-      const [h, w, c] = layer.inputShape;
-      const [oh, ow] = layer.outputShape;
-      const [kh, kw] = layer.kernel;
-      const rows: { bias: number; terms: Map<number, number> }[] = [];
-      for (let oy = 0; oy < oh; oy++)
-        for (let ox = 0; ox < ow; ox++) {
-          const y0 = oy * layer.stride[0] - layer.padding[0];
-          const x0 = ox * layer.stride[1] - layer.padding[1];
-          for (let f = 0; f < layer.filters; f++) {
-            let bias = layer.bias[f]!;
-            const terms = new Map<number, number>();
-            let wi = f * kh * kw * c;
-            for (let ky = 0; ky < kh; ky++)
-              for (let kx = 0; kx < kw; kx++)
-                for (let ch = 0; ch < c; ch++) {
-                  const wt = layer.weights[wi++]!;
-                  const iy = y0 + ky;
-                  const ix = x0 + kx;
-                  if (iy < 0 || iy >= h || ix < 0 || ix >= w) bias += wt * layer.padValue;
-                  else addTerm(terms, (iy * w + ix) * c + ch, wt);
-                }
-            rows.push({ bias, terms });
-          }
-        }
-      return linearLayer(common, rows, layer.requant, activationTable(graph, layer.activation));
-    }
-    case "argmax": {
-      const { userStart, users } = reverseIndex(inputSize, 1, (_, visit) => {
-        for (let i = 0; i < inputSize; i++) visit(i, 0);
-      });
-      return { ...common, kind: "argmax", userStart, users };
-    }
-  }
-}
-
-function activationTable(graph: Graph, activation: number | undefined): Int8Array | undefined {
-  return activation === undefined ? undefined : graph.tables[activation]!;
-}
-
-/** The first largest value's index: the reference argmax (ties go to the lower index). */
-export function argmaxOf(scores: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
-  return best;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,17 +213,7 @@ export function argmaxOf(scores: ArrayLike<number>): number {
 
 /** Value of neuron n of a minmax layer. */
 export function evalMinMaxNeuron(l: FlatMinMax, x: ArrayLike<number>, n: number): number {
-  let orValue = -128;
-  for (let g = l.groupStart[n]!; g < l.groupStart[n + 1]!; g++) {
-    let andValue = 127;
-    for (let k = l.litStart[g]!; k < l.litStart[g + 1]!; k++) {
-      const i = l.litInput[k]!;
-      const v = i < 0 ? l.litConst[k]! : l.litTable[k]![x[i]! + 128]!;
-      if (v < andValue) andValue = v;
-    }
-    if (andValue > orValue) orValue = andValue;
-  }
-  return orValue;
+  return minMaxValue(l, n, l.tables, l.litBase, x, 0);
 }
 
 export function linearAcc(l: FlatLinear, x: ArrayLike<number>, r: number): number {
@@ -368,7 +230,7 @@ export function linearOut(l: FlatLinear, acc: number): number {
 /** Runs one lowered layer on its whole input; `acc` receives the accumulators of a linear layer. */
 export function evalLayer(l: FlatLayer, x: ArrayLike<number>, out: Int8Array, acc?: Float64Array): void {
   switch (l.kind) {
-    case "lut":
+    case "table":
       for (let i = 0; i < l.size; i++) out[i] = l.table[x[i]! + 128]!;
       break;
     case "minmax":
@@ -380,9 +242,6 @@ export function evalLayer(l: FlatLayer, x: ArrayLike<number>, out: Int8Array, ac
         if (acc) acc[r] = a;
         out[r] = linearOut(l, a);
       }
-      break;
-    case "argmax":
-      out[0] = argmaxOf(x);
       break;
   }
 }
@@ -404,5 +263,16 @@ export function scoresOf(fg: FlatGraph, values: Int8Array[]): Int8Array {
 }
 
 export function predictFlat(fg: FlatGraph, input: Int8Array): number {
-  return argmaxOf(scoresOf(fg, runFlat(fg, input)));
+  return firstMaxIndex(scoresOf(fg, runFlat(fg, input)));
+}
+
+/** The source fields of a layer's lowered form. */
+export function flatSource(layer: { id: string; kind: string; inputShape: Shape; outputShape: Shape }): FlatSource {
+  return { id: layer.id, source: layer.kind, inputSize: shapeSize(layer.inputShape), size: shapeSize(layer.outputShape) };
+}
+
+/** An elementwise table layer (lut, clamp). */
+export function tableLayer(common: FlatSource, table: Int8Array): FlatTable {
+  const { userStart, users } = reverseIndex(common.inputSize, common.size, (n, visit) => visit(n, 0));
+  return { ...common, kind: "table", table, userStart, users };
 }

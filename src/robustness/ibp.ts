@@ -31,7 +31,8 @@
  * but incomplete: a certified sample is provably robust, an uncertified one may still be robust.
  */
 import { requantize } from "../reference/requant.js";
-import { argmaxOf, runFlat, scoresOf, type FlatGraph, type FlatLayer, type FlatLinear, type FlatMinMax } from "./flat.js";
+import { runFlat, scoresOf, type FlatGraph, type FlatLayer, type FlatLinear, type FlatMinMax } from "./flat.js";
+import { firstMaxIndex } from "../kinds/argmax.js";
 
 /** Integer intervals of every value of one tensor. */
 export interface Box {
@@ -284,7 +285,7 @@ function linearBounds(l: FlatLinear, inp: Box, out: Box, accLo?: Float64Array, a
 function layerBounds(l: FlatLayer, inp: Box, cap: number, acc?: { lo: Float64Array; hi: Float64Array }): Box {
   const out: Box = { lo: new Int16Array(l.size), hi: new Int16Array(l.size) };
   switch (l.kind) {
-    case "lut":
+    case "table":
       for (let i = 0; i < l.size; i++) {
         out.lo[i] = tableMin(l.table, inp.lo[i]!, inp.hi[i]!);
         out.hi[i] = tableMax(l.table, inp.lo[i]!, inp.hi[i]!);
@@ -295,10 +296,6 @@ function layerBounds(l: FlatLayer, inp: Box, cap: number, acc?: { lo: Float64Arr
       break;
     case "linear":
       linearBounds(l, inp, out, acc?.lo, acc?.hi);
-      break;
-    case "argmax":
-      out.lo[0] = 0;
-      out.hi[0] = l.inputSize - 1;
       break;
   }
   return out;
@@ -380,7 +377,7 @@ export interface Certificate {
 
 /** Certifies the clean prediction of x0 against every L-infinity perturbation of radius eps. */
 export function certify(fg: FlatGraph, x0: Int8Array, eps: number, opts: IbpOptions = {}): Certificate {
-  const predicted = argmaxOf(scoresOf(fg, runFlat(fg, x0)));
+  const predicted = firstMaxIndex(scoresOf(fg, runFlat(fg, x0)));
   const propagation = propagate(fg, inputBox(x0, eps), opts);
   return { predicted, certified: certifiedClass(fg, propagation, predicted), propagation };
 }

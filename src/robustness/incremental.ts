@@ -7,7 +7,8 @@
  *
  * The state always equals runFlat on the current input (tested against the reference).
  */
-import { argmaxOf, evalLayer, evalMinMaxNeuron, linearOut, type FlatGraph, type FlatLinear } from "./flat.js";
+import { evalLayer, evalMinMaxNeuron, linearOut, type FlatGraph, type FlatLinear } from "./flat.js";
+import { firstMaxIndex } from "../kinds/argmax.js";
 
 export class IncrementalNet {
   /** values[0] is the current input, values[k + 1] the output of layer k */
@@ -58,7 +59,7 @@ export class IncrementalNet {
   }
 
   prediction(): number {
-    return argmaxOf(this.scores);
+    return firstMaxIndex(this.scores);
   }
 
   /** Sets input[idx[k]] = vals[k] for k < count (indices distinct) and propagates. */
@@ -84,7 +85,7 @@ export class IncrementalNet {
       const epoch = ++this.epoch;
       let m = 0;
       switch (l.kind) {
-        case "lut":
+        case "table":
           for (let k = 0; k < n; k++) {
             const i = this.curIdx[k]!;
             const v = l.table[xin[i]! + 128]!;
@@ -137,11 +138,6 @@ export class IncrementalNet {
               out[o] = v;
             }
           }
-          break;
-        }
-        case "argmax": {
-          out[0] = argmaxOf(xin);
-          m = 0;
           break;
         }
       }

@@ -13,7 +13,6 @@
  *   layer the pairwise margin gain scale * ||w_c - w_j||_1 bounds how fast a decision can flip.
  */
 import type { FlatGraph, FlatLayer, FlatLinear } from "./flat.js";
-import { IDENTITY_TABLE } from "./flat.js";
 
 export interface TableFact {
   /** index in the model's `tables` */
@@ -84,7 +83,7 @@ const scaleOf = (l: FlatLinear) => l.requant.multiplier / 2 ** l.requant.shift;
 
 function neuronGains(l: FlatLayer, slope: (t: Int8Array) => number): NeuronGain[] {
   switch (l.kind) {
-    case "lut":
+    case "table":
       return Array.from({ length: l.size }, (_, index) => ({ index, gain: slope(l.table) }));
     case "minmax":
       return Array.from({ length: l.size }, (_, n) => {
@@ -103,8 +102,6 @@ function neuronGains(l: FlatLayer, slope: (t: Int8Array) => number): NeuronGain[
         return { index: r, gain: scale * l1 * act, l1, scale };
       });
     }
-    case "argmax":
-      return [];
   }
 }
 
@@ -123,15 +120,16 @@ export function lipschitzReport(fg: FlatGraph): LipschitzReport {
     if (!indexOf.has(t)) indexOf.set(t, i);
   });
   const use = (t: Int8Array, id: string, n = 1) => {
-    if (t === IDENTITY_TABLE) return;
-    const i = indexOf.get(t)!;
+    // tables made by the lowering (maxpool's identity, a clamp's) are not tables of the model
+    const i = indexOf.get(t);
+    if (i === undefined) return;
     const u = usage.get(i) ?? { usedBy: new Set<string>(), uses: 0 };
     u.usedBy.add(id);
     u.uses += n;
     usage.set(i, u);
   };
   for (const l of fg.layers) {
-    if (l.kind === "lut") use(l.table, l.id, l.size);
+    if (l.kind === "table") use(l.table, l.id, l.size);
     if (l.kind === "minmax") for (const t of l.litTable) use(t, l.id);
     if (l.kind === "linear" && l.activation) use(l.activation, l.id, l.size);
   }
@@ -140,7 +138,6 @@ export function lipschitzReport(fg: FlatGraph): LipschitzReport {
     .map(([table, u]) => ({ table, slope: slope(tables[table]!), steep: steepRanges(tables[table]!), usedBy: [...u.usedBy], uses: u.uses }));
 
   const layers: LayerGain[] = fg.layers
-    .filter((l) => l.kind !== "argmax")
     .map((l) => {
       const gains = neuronGains(l, slope);
       const sorted = [...gains].sort((a, b) => b.gain - a.gain);

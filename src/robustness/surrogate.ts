@@ -35,7 +35,7 @@ export function surrogateGradient(fg: FlatGraph, values: Int8Array[], accs: (Flo
 function backLayer(l: FlatLayer, x: Int8Array, acc: Float64Array | undefined, gOut: Float64Array, isScore: boolean): Float64Array {
   const gIn = new Float64Array(l.inputSize);
   switch (l.kind) {
-    case "lut":
+    case "table":
       for (let i = 0; i < l.size; i++) if (gOut[i] !== 0) gIn[i] = gOut[i]! * slopeAt(l.table, x[i]!);
       break;
     case "minmax":
@@ -79,8 +79,6 @@ function backLayer(l: FlatLayer, x: Int8Array, acc: Float64Array | undefined, gO
       }
       break;
     }
-    case "argmax":
-      break;
   }
   return gIn;
 }

@@ -9,10 +9,13 @@
  * with O(1) literals (at most `shifts * literals` <= 16). Tables: ink(x) = x and
  * noInk(x) = -1 - x, both slope 1, so every fragment is 1-Lipschitz in the L-infinity norm.
  *
- * Candidates are flattened into typed arrays (`CandidateSet`) so thousands of them can be
+ * Candidates are flattened into typed arrays (`CandidateSet`, the shared min/max CSR form of
+ * src/ir/minmax-csr.ts) so thousands of them can be
  * evaluated on thousands of images quickly, in worker threads, with the same early exit as the
  * generated C (a group stops as soon as its min cannot raise the neuron's max).
  */
+
+import { flatTables, minMaxCsr, minMaxValue, tableBase, type MinMaxCsr } from "../ir/minmax-csr.js";
 
 export const INK = 0;
 export const NO_INK = 1;
@@ -153,40 +156,16 @@ export function generateCandidates(types: FragmentType[], opts: CandidateOptions
 }
 
 /** Candidates flattened for fast evaluation (transferable to worker threads). */
-export interface CandidateSet {
+export interface CandidateSet extends MinMaxCsr {
   count: number;
-  /** candidate c's groups are groupStart[c] .. groupStart[c + 1] */
-  groupStart: Int32Array;
-  /** group g's literals are litStart[g] .. litStart[g + 1] */
-  litStart: Int32Array;
-  litInput: Int32Array;
+  /** table index of each literal */
   litTable: Int32Array;
 }
 
 export function flattenCandidates(cands: readonly { groups: { input: number; table: number }[][] }[]): CandidateSet {
-  const groups = cands.flatMap((c) => c.groups);
-  const lits = groups.flat();
-  const groupStart = new Int32Array(cands.length + 1);
-  let g = 0;
-  cands.forEach((c, i) => {
-    groupStart[i] = g;
-    g += c.groups.length;
-  });
-  groupStart[cands.length] = g;
-  const litStart = new Int32Array(groups.length + 1);
-  let l = 0;
-  groups.forEach((grp, i) => {
-    litStart[i] = l;
-    l += grp.length;
-  });
-  litStart[groups.length] = l;
-  return {
-    count: cands.length,
-    groupStart,
-    litStart,
-    litInput: Int32Array.from(lits, (x) => x.input),
-    litTable: Int32Array.from(lits, (x) => x.table),
-  };
+  const csr = minMaxCsr(cands.map((c) => c.groups));
+  const litTable = Int32Array.from(cands.flatMap((c) => c.groups.flat(1)), (l) => l.table);
+  return { ...csr, count: cands.length, litTable };
 }
 
 /**
@@ -204,30 +183,10 @@ export function evaluateCandidates(
   to: number,
   out: Int8Array,
 ): void {
-  const flatTables = new Int8Array(tables.length * 256);
-  tables.forEach((t, i) => flatTables.set(t, i * 256));
-  const { groupStart, litStart, litInput, litTable } = set;
-  const tableBase = Int32Array.from(litTable, (t) => t * 256 + 128);
+  const flat = flatTables(tables);
+  const litBase = set.litTable.map(tableBase);
   for (let c = from; c < to; c++) {
-    const g0 = groupStart[c]!;
-    const g1 = groupStart[c + 1]!;
     const row = c * n;
-    for (let i = 0; i < n; i++) {
-      const base = i * imageSize;
-      let orV = -128;
-      for (let g = g0; g < g1 && orV < 127; g++) {
-        let andV = 127;
-        const l1 = litStart[g + 1]!;
-        for (let l = litStart[g]!; l < l1; l++) {
-          const v = flatTables[tableBase[l]! + pixels[base + litInput[l]!]!]!;
-          if (v < andV) {
-            andV = v;
-            if (andV <= orV) break;
-          }
-        }
-        if (andV > orV) orV = andV;
-      }
-      out[row + i] = orV;
-    }
+    for (let i = 0; i < n; i++) out[row + i] = minMaxValue(set, c, flat, litBase, pixels, i * imageSize);
   }
 }

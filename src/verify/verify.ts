@@ -13,6 +13,7 @@
  * before anything is built.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { firstMaxIndex } from "../kinds/argmax.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateC, toTarget } from "../codegen/index.js";
@@ -258,10 +259,7 @@ function summarize(values: number[]): VerifyReport["instructions"] {
 
 /** The class a model output names: the byte itself for an argmax output, else the first maximum. */
 export function predictedClass(output: Int8Array): number {
-  if (output.length === 1) return output[0]!;
-  let best = 0;
-  for (let i = 1; i < output.length; i++) if (output[i]! > output[best]!) best = i;
-  return best;
+  return output.length === 1 ? output[0]! : firstMaxIndex(output);
 }
 
 function accuracyOf(dataset: string | null, vectors: TestVector[], outputs: Int8Array[]): VerifyReport["accuracy"] {

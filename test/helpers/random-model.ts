@@ -49,6 +49,12 @@ export function randomModel(seed: number, name = `random_${seed}`): ModelFileInp
     push({ id: "features", kind: "strong_conv", input: prev, kernel, stride, padding, padValue: rng.int(-128, 127), templates }, [oh, ow, templates.length]);
   }
   push({ id: "squash", kind: "lut", input: prev, table: table() }, shape);
+  {
+    // its own generator, so adding the kind left the other layers of every seed as they were
+    const bounds = new Rng(seed + 7919);
+    const [min, max] = bounds.pick([[-128, 127], [0, 127], [-128, 0], [-1, 1], [bounds.int(-128, 0), bounds.int(0, 127)]]) as [number, number];
+    push({ id: "relu", kind: "clamp", input: prev, min, max }, shape);
+  }
   if (shape[0] >= 2 && shape[1] >= 2) {
     const [oh, ow] = windowOut([2, 2], [2, 2], [0, 0, 0, 0]);
     push({ id: "pool", kind: "maxpool", input: prev, pool: [2, 2] }, [oh, ow, shape[2]]);

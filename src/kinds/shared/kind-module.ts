@@ -1,0 +1,91 @@
+/**
+ * What one layer kind is, in one place: its model-file schema, its IR form and validation, its
+ * reference semantics, its lowering to const C arrays, its op counts, the typed variables of its
+ * C template, the C runtime helpers its code calls, and its robustness form. The registry
+ * (src/kinds/registry.ts) ties the modules together; docs/adding-a-kind.md is the checklist.
+ */
+import type { z } from "zod";
+import type { LayerCommon, Shape } from "../../ir/types.js";
+import type { OpCounts } from "../../plan/ops.js";
+import type { ConstArray } from "../../plan/lowering.js";
+import type { FlatLayer } from "../../robustness/flat.js";
+
+/** Everything validation may need besides the layer itself. */
+export interface BuildContext {
+  /** shape of the tensor the layer reads */
+  inputShape: Shape;
+  /** `layers[i]`, the prefix of every error path */
+  path: string;
+  /** number of tables in the model file */
+  tables: number;
+  /** upper bound on literals per strong neuron */
+  maxLiterals: number;
+}
+
+/** What a template's variables may use besides the layer. */
+export interface TemplateContext {
+  /** file table index -> index into the de-duplicated sn_tables */
+  remapTable: (t: number) => number;
+  /** the layer's lowered arrays, as `lower` returned them */
+  arrays: readonly ConstArray[];
+}
+
+/** The variables every layer template gets, whatever its kind. */
+export interface BaseTemplateVars {
+  /** the C function of the layer: `layer_<id>` */
+  fn: string;
+  id: string;
+  /** output values */
+  size: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+}
+
+/** Plain C helpers under c-templates/runtime/ that a layer's code calls. */
+export type RuntimeHelper = "requantize" | "read_padded";
+
+/**
+ * The robustness form of a layer: a uniform table / min-max / linear layer (src/robustness/flat.ts),
+ * or "decision" for the classifier's final choice (argmax), which the certifier handles itself.
+ */
+export type RobustnessForm = FlatLayer | "decision";
+
+export interface KindModule<S extends z.ZodObject, L extends LayerCommon, Vars extends object> {
+  kind: L["kind"];
+  /** one line for docs */
+  summary: string;
+  /** the layer as written in the model file (zod; field-by-field checks) */
+  schema: S;
+  /** checks what needs more than one field (indices, shapes, accumulator range) and returns the IR layer */
+  build(spec: z.output<S>, ctx: BuildContext): L;
+  /** reference semantics: integer only, clarity first; writes every value of `out` */
+  run(layer: L, x: Int8Array, tables: readonly Int8Array[], out: Int8Array): void;
+  /** the file table indices the layer reads, in first-use order (repeats allowed) */
+  tables(layer: L): number[];
+  /** the layer's const parameters as C arrays in flash */
+  lower(layer: L, remapTable: (t: number) => number): ConstArray[];
+  /** operations per inference */
+  ops(layer: L): OpCounts;
+  /** the C runtime helpers the layer's code calls */
+  runtime: readonly RuntimeHelper[];
+  /** the variables of c-templates/layers/<kind>.c.ejs, besides BaseTemplateVars */
+  templateVars(layer: L, ctx: TemplateContext): Vars;
+  /** the robustness form, over the model's decoded tables */
+  robustness(layer: L, tables: readonly Int8Array[]): RobustnessForm;
+}
+
+/**
+ * Declares the module of the kind whose IR layer is L: `defineKind<DenseLayer>()({ ... })`.
+ * L is given, the schema and template variable types are inferred from the object.
+ */
+export function defineKind<L extends LayerCommon>() {
+  return <S extends z.ZodObject, Vars extends object>(module: KindModule<S, L, Vars>): KindModule<S, L, Vars> => module;
+}
+
+/** The IR fields every layer copies from its file form and context. */
+export function commonOf(spec: { id: string; input: string }, ctx: BuildContext) {
+  return { id: spec.id, input: spec.input, path: ctx.path, inputShape: ctx.inputShape };
+}

@@ -1,0 +1,91 @@
+/**
+ * summator: sparse summators, y[n] = act(requantize(bias[n] + sum over a few terms of
+ * weight * x[input])) — the supervised read-out of a strong network, O(1) inputs per neuron.
+ */
+import { z } from "zod";
+import { int32, int8, layerBase, nonNegative, requantSchema } from "../format/fields.js";
+import { checkAccumulator, checkIndex } from "../ir/checks.js";
+import { shapeSize, type LayerCommon, type Requant } from "../ir/types.js";
+import { indexArray, runningEnds } from "../plan/lowering.js";
+import { requantizedOps } from "../plan/ops.js";
+import { addTerm, flatSource, linearLayer } from "../robustness/flat.js";
+import { commonOf, defineKind } from "./shared/kind-module.js";
+import { activationTable, activationTables, checkActivation, requantizedOutput, requantVars } from "./shared/requantized.js";
+
+export interface SummatorTerm {
+  input: number;
+  weight: number;
+}
+
+export interface SummatorLayer extends LayerCommon {
+  kind: "summator";
+  requant: Requant;
+  activation?: number;
+  neurons: { bias: number; terms: SummatorTerm[] }[];
+}
+
+export const summator = defineKind<SummatorLayer>()({
+  kind: "summator",
+  summary: "sparse weighted sums of a few inputs each, requantized to int8",
+  schema: z.strictObject({
+    ...layerBase,
+    kind: z.literal("summator"),
+    requant: requantSchema,
+    /** optional table applied after requantization (a fused activation) */
+    activation: nonNegative().optional(),
+    neurons: z
+      .array(z.strictObject({ bias: int32(), terms: z.array(z.strictObject({ input: nonNegative(), weight: int8() })).min(1) }))
+      .min(1),
+  }),
+
+  build(spec, ctx) {
+    checkActivation(spec.activation, ctx);
+    const inputSize = shapeSize(ctx.inputShape);
+    spec.neurons.forEach((neuron, n) => {
+      const at = `${ctx.path}.neurons[${n}]`;
+      neuron.terms.forEach((term, j) => checkIndex(term.input, inputSize, `${at}.terms[${j}].input`, "input"));
+      checkAccumulator(neuron.bias, neuron.terms.map((t) => t.weight), at);
+    });
+    return {
+      ...commonOf(spec, ctx),
+      kind: "summator",
+      requant: spec.requant,
+      activation: spec.activation,
+      neurons: spec.neurons,
+      outputShape: [1, 1, spec.neurons.length],
+    };
+  },
+
+  run(layer, x, tables, out) {
+    layer.neurons.forEach((neuron, n) => {
+      let acc = neuron.bias;
+      for (const term of neuron.terms) acc += term.weight * x[term.input]!;
+      out[n] = requantizedOutput(acc, layer.requant, layer.activation, tables);
+    });
+  },
+
+  tables: activationTables,
+
+  lower(layer) {
+    const terms = layer.neurons.flatMap((n) => n.terms);
+    return [
+      { role: "bias", ctype: "int32_t", values: layer.neurons.map((n) => n.bias), comment: "int32 accumulator start per neuron" },
+      indexArray("term_end", runningEnds(layer.neurons.map((n) => n.terms.length)), "end of each neuron's terms (running count)"),
+      indexArray("term_input", terms.map((t) => t.input), "input index of each term"),
+      { role: "term_weight", ctype: "int8_t", values: terms.map((t) => t.weight), comment: "weight of each term" },
+    ];
+  },
+
+  ops: (layer) => requantizedOps(layer.neurons.reduce((s, n) => s + n.terms.length, 0), layer.neurons.length, layer.activation),
+  runtime: ["requantize"],
+  templateVars: (layer, ctx) => ({ neurons: layer.neurons.length, ...requantVars(layer, ctx) }),
+
+  robustness(layer, tables) {
+    const rows = layer.neurons.map((n) => {
+      const terms = new Map<number, number>();
+      for (const t of n.terms) addTerm(terms, t.input, t.weight);
+      return { bias: n.bias, terms };
+    });
+    return linearLayer(flatSource(layer), rows, layer.requant, activationTable(layer, tables));
+  },
+});
