@@ -125,6 +125,21 @@ describe("model file validation", () => {
     expectRefused((m) => (m.layers[0].input = "p") && m.layers.unshift({ id: "p", kind: "maxpool", input: "input", pool: [5, 5] }), "layers[0].kernel", /larger than the padded input 4x4/);
   });
 
+  it("refuses a clamp whose min is above its max, and out-of-range bounds", () => {
+    const clampFirst = (c: object) => (m: any) => (m.layers[0].input = "c") && m.layers.unshift({ id: "c", kind: "clamp", input: "input", ...c });
+    expectRefused(clampFirst({ min: 5, max: 4 }), "layers[0].min", /min \(5\) is above max \(4\)/);
+    expectRefused(clampFirst({ min: -129 }), "layers[0].min", />=-128/);
+    expectRefused(clampFirst({ max: 128 }), "layers[0].max", /<=127/);
+  });
+
+  it("a clamp is a ReLU: it keeps the shape, and min and max default to the int8 range", () => {
+    const m = structuredClone(smallModel()) as any;
+    m.layers[0].input = "c";
+    m.layers.unshift({ id: "c", kind: "clamp", input: "input", min: 0 });
+    const graph = load(m);
+    expect(graph.layers[0]).toMatchObject({ kind: "clamp", min: 0, max: 127, inputShape: [4, 4, 1], outputShape: [4, 4, 1] });
+  });
+
   it("refuses a cycle, naming it", () => {
     // cls reads sum, sum reads s, s reads sum: the walk back from the output meets sum twice.
     expectRefused((m) => (m.layers[0].input = "sum"), "layers[1].input", /cycle: sum -> s -> sum/);

@@ -1,0 +1,48 @@
+/**
+ * The registry of layer kinds keeps its promises: every kind has its C template, its line in the
+ * format docs, and a place in the random models that the C-vs-reference and robustness tests run;
+ * and the small kind added by docs/adding-a-kind.md computes what it says.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseModel } from "../src/format/load.js";
+import { buildGraph } from "../src/ir/build.js";
+import { KINDS } from "../src/kinds/registry.js";
+import { runTrace } from "../src/reference/interpreter.js";
+import { flattenGraph } from "../src/robustness/flatten.js";
+import { randomModel } from "./helpers/random-model.js";
+import { tinyModel } from "./helpers/tiny-models.js";
+
+const root = join(import.meta.dirname, "..");
+const kinds = Object.keys(KINDS);
+
+describe("every registered kind", () => {
+  it.each(kinds)("%s has a C template and a line in docs/model-format.md", (kind) => {
+    expect(existsSync(join(root, "c-templates", "layers", `${kind}.c.ejs`))).toBe(true);
+    expect(readFileSync(join(root, "docs", "model-format.md"), "utf8")).toContain(`**\`${kind}\`**`);
+  });
+
+  it("appears in the random models the C and robustness tests run", () => {
+    const used = new Set(Array.from({ length: 8 }, (_, i) => randomModel(i + 1).layers.map((l) => l.kind)).flat());
+    expect([...used].sort()).toEqual([...kinds].sort());
+  });
+});
+
+describe("clamp", () => {
+  const values = [-128, -1, 0, 3, 6, 7, 127];
+  const model = (min: number, max: number) =>
+    buildGraph(parseModel(tinyModel(values.length, [], [{ id: "relu6", kind: "clamp", input: "input", min, max }])));
+
+  it("is ReLU6 on [0, 6] and the identity on the full range", () => {
+    expect(Array.from(runTrace(model(0, 6), Int8Array.from(values)).output)).toEqual([0, 0, 0, 3, 6, 6, 6]);
+    expect(Array.from(runTrace(model(-128, 127), Int8Array.from(values)).output)).toEqual(values);
+  });
+
+  it("lowers to the table of its values for the robustness tools", () => {
+    const fg = flattenGraph(model(-1, 1));
+    const layer = fg.layers[0]!;
+    expect(layer.kind).toBe("table");
+    if (layer.kind === "table") expect(Array.from(layer.table.subarray(126, 131))).toEqual([-1, -1, 0, 1, 1]);
+  });
+});
