@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { generateC } from "../src/codegen/index.js";
 import { parseModel } from "../src/format/load.js";
 import { BASE_CFLAGS, getBoard } from "../src/firmware/index.js";
-import { buildGraph } from "../src/ir/build.js";
+import { buildGraph } from "../src/ir/index.js";
 import { measureBoard } from "../src/report/collect.js";
 import { ReportSchema, type Report } from "../src/report/schema.js";
 import { randomModel } from "../test/helpers/random-model.js";

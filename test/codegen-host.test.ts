@@ -6,9 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parseModel } from "../src/format/load.js";
-import { buildGraph } from "../src/ir/build.js";
+import { buildGraph, shapeSize } from "../src/ir/index.js";
 import { runTrace } from "../src/reference/interpreter.js";
-import { shapeSize } from "../src/ir/types.js";
 import { Rng } from "../src/util/random.js";
 import { buildHost, runHost, SANITIZE_FLAGS } from "./helpers/host-c.js";
 import { randomModel } from "./helpers/random-model.js";

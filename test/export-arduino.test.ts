@@ -13,9 +13,8 @@ import {
   checkArduinoLibrary, datasetNamed, defaultTestInput, exportPackage, MANIFEST, readTestInput, renderPackage, toTarget, type ExportBoard,
 } from "../src/export/index.js";
 import { parseModel } from "../src/format/load.js";
-import { buildGraph } from "../src/ir/build.js";
+import { buildGraph, shapeSize } from "../src/ir/index.js";
 import { randomModel } from "./helpers/random-model.js";
-import { shapeSize } from "../src/ir/types.js";
 import { exportBoards } from "./helpers/export-boards.js";
 import { randomGraph, tempDir } from "./helpers/export-fixtures.js";
 

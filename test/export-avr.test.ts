@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatValues, generateC } from "../src/codegen/index.js";
-import { shapeSize } from "../src/ir/types.js";
+import { shapeSize } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 import { Rng } from "../src/util/random.js";
 import { randomGraph, tempDir } from "./helpers/export-fixtures.js";

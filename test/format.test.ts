@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { ModelError } from "../src/format/errors.js";
 import { loadModelFile, parseModel, saveModelFile } from "../src/format/load.js";
 import type { ModelFileInput } from "../src/format/schema.js";
-import { buildGraph, encodeInt8 } from "../src/ir/build.js";
+import { buildGraph, encodeInt8 } from "../src/ir/index.js";
 import { randomModel } from "./helpers/random-model.js";
 
 const identity = encodeInt8(Array.from({ length: 256 }, (_, i) => i - 128));

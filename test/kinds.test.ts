@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseModel } from "../src/format/load.js";
-import { buildGraph } from "../src/ir/build.js";
+import { buildGraph } from "../src/ir/index.js";
 import { KINDS } from "../src/kinds/registry.js";
 import { runTrace } from "../src/reference/interpreter.js";
 import { flattenGraph } from "../src/robustness/flatten.js";

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseModel } from "../src/format/load.js";
 import type { ModelFileInput } from "../src/format/schema.js";
-import { buildGraph, encodeInt8 } from "../src/ir/build.js";
-import { shapeSize } from "../src/ir/types.js";
+import { buildGraph, encodeInt8, shapeSize } from "../src/ir/index.js";
 import { generateC } from "../src/codegen/index.js";
 import { planGraph, totalOps } from "../src/plan/plan.js";
 import { randomModel } from "./helpers/random-model.js";

@@ -12,13 +12,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadMnist } from "../src/datasets/index.js";
 import { serializeModel, parseModel } from "../src/format/load.js";
-import { buildGraph } from "../src/ir/index.js";
+import { buildGraph, encodeInt8 } from "../src/ir/index.js";
 import { runLayer } from "../src/reference/interpreter.js";
 import { isValidationIndex, splitValidation } from "../src/train/common.js";
 import { evaluateCandidates, flattenCandidates, fragmentTypes, generateCandidates } from "../src/train/fragments.js";
 import { modelNameFor, trainModel } from "../src/train/index.js";
 import { strongTables } from "../src/train/strong.js";
-import { encodeInt8 } from "../src/ir/index.js";
 
 const TINY = { train: 1500, test: 400 };
 const tinyStrong = (threads: number) =>

@@ -9,7 +9,8 @@
  *       terms each, then a read-out over the H units (K2 terms per class, default all)
  */
 import { readFileSync } from "node:fs";
-import { trainMlp, rowTopK, mlpPredict, accuracyOf, type Mlp } from "../../src/train/mlp.js";
+import { accuracyOf } from "../../src/train/common.js";
+import { trainMlp, rowTopK, mlpPredict, type Mlp } from "../../src/train/mlp.js";
 const tag = process.argv[2]!;
 const meta = JSON.parse(readFileSync(`build/exp/${tag}.meta.json`, "utf8"));
 const lab = JSON.parse(readFileSync(`build/exp/${tag}.labels.json`, "utf8"));

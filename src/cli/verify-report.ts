@@ -1,8 +1,8 @@
 /** Text rendering of a VerifyReport, shared by `verify` and `demo`. */
+import { formatBytes } from "../report/units.js";
 import type { VerifyReport } from "../verify/verify.js";
 
 const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
-const kib = (bytes: number): string => (bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${bytes} B`);
 
 export function vectorSummary(r: VerifyReport): string {
   const v = r.vectors;
@@ -37,9 +37,9 @@ export function printVerifyReport(r: VerifyReport): void {
   console.log(`  instructions  ${i.mean} per inference (min ${i.min}, max ${i.max}; QEMU -icount, deterministic)`);
   console.log(`  ops (plan)    ${r.plan.ops.total} per inference: ${r.plan.ops.lookups} lookups, ${r.plan.ops.minmax} min/max, ${r.plan.ops.macs} MACs, ${r.plan.ops.requants} requants, ${r.plan.ops.compares} compares`);
   console.log(
-    `  flash         ${r.image.flashBytes} B of ${kib(b.flashBytes)} (${pct(r.image.flashBytes / b.flashBytes)}): whole test image from the ELF, of which model constants ${r.plan.constBytes} B`,
+    `  flash         ${r.image.flashBytes} B of ${formatBytes(b.flashBytes)} (${pct(r.image.flashBytes / b.flashBytes)}): whole test image from the ELF, of which model constants ${r.plan.constBytes} B`,
   );
   console.log(
-    `  RAM           ${r.image.ramBytes} B static of ${kib(b.ramBytes)} (ELF .data + .bss; activation arena ${r.plan.arenaBytes} B) + stack peak ${r.stack.usedBytes} B (painted, measured in QEMU)`,
+    `  RAM           ${r.image.ramBytes} B static of ${formatBytes(b.ramBytes)} (ELF .data + .bss; activation arena ${r.plan.arenaBytes} B) + stack peak ${r.stack.usedBytes} B (painted, measured in QEMU)`,
   );
 }

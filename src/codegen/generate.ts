@@ -8,12 +8,13 @@ import ejs from "ejs";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { shapeSize, type Graph, type Layer } from "../ir/types.js";
+import { shapeSize, type Graph, type Layer } from "../ir/index.js";
 import { outputIsClass } from "../kinds/argmax.js";
 import { kindOf } from "../kinds/registry.js";
 import type { BaseTemplateVars, RuntimeHelper } from "../kinds/shared/kind-module.js";
 import type { ConstArray } from "../plan/lowering.js";
 import { lowerLayer, planGraph, totalOps, type Plan } from "../plan/plan.js";
+import { formatMemorySize } from "../report/units.js";
 import { STRONGNET_VERSION } from "../version.js";
 
 export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "c-templates");
@@ -132,7 +133,7 @@ function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefine
     `model     ${graph.name}${graph.description ? ` - ${graph.description.replace(/\s+/g, " ")}` : ""}`,
     `sha256    ${graph.hash}`,
     target
-      ? `board     ${target.name} (${target.core}, ${target.clockHz / 1e6} MHz, ${kib(target.flashBytes)} flash, ${kib(target.ramBytes)} RAM)`
+      ? `board     ${target.name} (${target.core}, ${target.clockHz / 1e6} MHz, ${formatMemorySize(target.flashBytes)} flash, ${formatMemorySize(target.ramBytes)} RAM)`
       : "board     none given (portable C99)",
     "",
     "budget (from the plan; `strongnet report` measures the built image)",
@@ -150,7 +151,6 @@ function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefine
   return ["/*", ...lines.map((l) => ` * ${l.replaceAll("*/", "* /")}`.trimEnd()), " */"].join("\n");
 }
 
-const kib = (bytes: number) => (bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`);
 
 function render(template: string, data: Record<string, unknown>): string {
   const path = join(TEMPLATE_DIR, template);

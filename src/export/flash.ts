@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { accessSync, constants, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
-import type { Graph } from "../ir/types.js";
+import type { Graph } from "../ir/index.js";
 import { exportPackage, ExportError, packageNames, type ExportBoard, type ExportOptions } from "./package.js";
 
 export interface FlashPlan {

@@ -14,7 +14,7 @@ export { toTarget };
 import { datasetNamed, loadDataset } from "../datasets/index.js";
 
 export { datasetNamed };
-import { shapeSize, type Graph } from "../ir/types.js";
+import { shapeSize, type Graph } from "../ir/index.js";
 import { outputIsClass } from "../kinds/argmax.js";
 import { predict } from "../reference/interpreter.js";
 import { Rng } from "../util/random.js";

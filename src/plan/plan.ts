@@ -9,7 +9,7 @@
  * buffer and the output layer writes straight into the caller's output buffer, so neither takes
  * arena space.
  */
-import { INPUT_ID, shapeSize, type Graph, type Layer } from "../ir/types.js";
+import { INPUT_ID, shapeSize, type Graph, type Layer } from "../ir/index.js";
 import { kindOf } from "../kinds/registry.js";
 import { arrayBytes, type ConstArray } from "./lowering.js";
 import { addOps, zeroOps, type OpCounts } from "./ops.js";

@@ -4,7 +4,7 @@
  * (src/kinds/<kind>.ts), the twin of its C template (c-templates/layers/<kind>.c.ejs); the fast
  * evaluators of training and robustness are checked against this, never the other way round.
  */
-import { INPUT_ID, shapeSize, type Graph, type Layer } from "../ir/types.js";
+import { INPUT_ID, shapeSize, type Graph, type Layer } from "../ir/index.js";
 import { kindOf } from "../kinds/registry.js";
 
 /** Every layer's output for one input, in execution order. */

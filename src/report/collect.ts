@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateC, toTarget } from "../codegen/index.js";
 import { buildFirmware, linkRegions, runFirmware, type Board, FirmwareTooLargeError } from "../firmware/index.js";
-import { shapeSize, type Graph, type Layer } from "../ir/types.js";
+import { shapeSize, type Graph, type Layer } from "../ir/index.js";
 import { BudgetError, checkFit } from "../plan/fit.js";
 import { layerTables, lowerLayer, planGraph, totalOps, type Plan } from "../plan/plan.js";
 import { testVectors } from "../verify/vectors.js";

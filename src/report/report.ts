@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { DatasetName } from "../datasets/index.js";
 import { FirmwareTooLargeError, type Board } from "../firmware/index.js";
-import type { Graph } from "../ir/types.js";
+import type { Graph } from "../ir/index.js";
 import { BudgetError } from "../plan/fit.js";
 import { STRONGNET_VERSION } from "../version.js";
 import { checkBudget, limitsFor, type Budget } from "./budget.js";

@@ -56,6 +56,11 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 ** 2).toFixed(2)} MB`;
 }
 
+/** A memory size as data sheets quote it: "512 KiB" when a whole number of KiB, else formatBytes. */
+export function formatMemorySize(bytes: number): string {
+  return bytes >= 1024 && bytes % 1024 === 0 ? `${bytes / 1024} KiB` : formatBytes(bytes);
+}
+
 /** "4646 us", "12.5 ms", "850 ns"-free: microseconds with sensible precision. */
 export function formatMicroseconds(us: number): string {
   if (us >= 10_000) return `${(us / 1000).toFixed(1)} ms`;

@@ -8,7 +8,7 @@
  * breaks while the certifier proved it robust would be a soundness bug: it throws.
  */
 import type { Dataset } from "../datasets/types.js";
-import type { Graph } from "../ir/types.js";
+import type { Graph } from "../ir/index.js";
 import { predict } from "../reference/interpreter.js";
 import { Rng } from "../util/random.js";
 import { attack } from "./attack.js";

@@ -16,7 +16,7 @@
  * lowered graph against runTrace layer by layer on random models. The lowered form also carries
  * the reverse index (which outputs read input i) that the incremental evaluator needs.
  */
-import { shapeSize, type Graph, type Requant, type Shape } from "../ir/types.js";
+import { shapeSize, type Graph, type Requant, type Shape } from "../ir/index.js";
 import { flatTables, minMaxValue, tableBase, type MinMaxCsr } from "../ir/minmax-csr.js";
 import { firstMaxIndex } from "../kinds/argmax.js";
 import { requantize } from "../reference/requant.js";

@@ -2,7 +2,7 @@
  * Lowers an int8 graph to the uniform table / min-max / linear form of src/robustness/flat.ts:
  * each layer through its kind's `robustness` form (src/kinds/<kind>.ts).
  */
-import { INPUT_ID, shapeSize, type Graph } from "../ir/types.js";
+import { INPUT_ID, shapeSize, type Graph } from "../ir/index.js";
 import { kindOf } from "../kinds/registry.js";
 import type { FlatGraph, FlatLayer } from "./flat.js";
 

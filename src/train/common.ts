@@ -9,7 +9,6 @@ import type { ModelFileInput } from "../format/schema.js";
 import { buildGraph, type Graph } from "../ir/index.js";
 import { planGraph, totalOps, type OpCounts } from "../plan/plan.js";
 import { predict } from "../reference/interpreter.js";
-import { accuracyOf } from "./mlp.js";
 
 export interface TrainProgress {
   /** what is running, e.g. "grow features" */
@@ -118,6 +117,19 @@ export function planFigures(graph: Graph) {
 }
 
 /** The measured figures of a trained model (written next to it as <name>.metrics.json). */
+/** What a trainer returns: the model file and its metrics (the CLI adds time and threads). */
+export interface TrainResult {
+  model: ModelFileInput;
+  metrics: Omit<TrainMetrics, "model" | "trainSeconds" | "threads">;
+}
+
+/** Fraction of predictions equal to their labels. */
+export function accuracyOf(pred: Uint8Array, labels: Uint8Array): number {
+  let ok = 0;
+  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) ok++;
+  return labels.length ? ok / labels.length : 0;
+}
+
 export interface TrainMetrics {
   model: string;
   arch: "strong" | "dense-mlp";

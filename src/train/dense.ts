@@ -7,7 +7,7 @@
 import type { DatasetSplits } from "../datasets/index.js";
 import type { ModelFileInput } from "../format/schema.js";
 import { encodeInt8 } from "../ir/index.js";
-import { graphOf, measureAccuracy, planFigures, splitValidation, VALIDATION_RULE, type OnProgress, type TrainMetrics } from "./common.js";
+import { graphOf, measureAccuracy, planFigures, splitValidation, VALIDATION_RULE, type OnProgress, type TrainResult } from "./common.js";
 import { hiddenActivations, mlpPredict, trainMlp, type Mlp } from "./mlp.js";
 import { absolute, quantile, quantizeAffine } from "./qlayers.js";
 import type { Dataset } from "../datasets/index.js";
@@ -22,11 +22,6 @@ export interface DenseOptions {
   learningRate?: number;
   l2?: number;
   onProgress?: OnProgress;
-}
-
-export interface TrainResult {
-  model: ModelFileInput;
-  metrics: Omit<TrainMetrics, "model" | "trainSeconds" | "threads">;
 }
 
 /** Pixels as the float network sees them: (q + 128) / 255 in [0, 1]. */

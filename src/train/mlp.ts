@@ -189,12 +189,6 @@ export function mlpPredict(model: Mlp, x: Float32Array, caps?: (number | undefin
   return out;
 }
 
-export function accuracyOf(pred: Uint8Array, labels: Uint8Array): number {
-  let ok = 0;
-  for (let i = 0; i < labels.length; i++) if (pred[i] === labels[i]) ok++;
-  return labels.length ? ok / labels.length : 0;
-}
-
 /** Hidden-layer activations (after ReLU, before any cap) of layer `l` (1-based) for every sample. */
 export function hiddenActivations(model: Mlp, x: Float32Array, l: number, caps?: (number | undefined)[]): Float32Array {
   const n = x.length / model.dims[0]!;

@@ -20,10 +20,9 @@ import type { Dataset, DatasetSplits } from "../datasets/index.js";
 import type { ModelFileInput } from "../format/schema.js";
 import { encodeInt8 } from "../ir/index.js";
 import { tableFromFunction, toSummatorNeurons } from "../quantize/index.js";
-import { graphOf, measureAccuracy, percent, planFigures, splitValidation, VALIDATION_RULE, spreadSubset, type OnProgress } from "./common.js";
-import type { TrainResult } from "./dense.js";
+import { graphOf, measureAccuracy, percent, planFigures, splitValidation, VALIDATION_RULE, spreadSubset, type OnProgress, type TrainResult, accuracyOf } from "./common.js";
 import { flattenCandidates, fragmentTypes, levelThresholds, generateCandidates, type Candidate, type CandidateSet } from "./fragments.js";
-import { accuracyOf, mlpPredict, rowTopK, trainMlp, type Mlp } from "./mlp.js";
+import { mlpPredict, rowTopK, trainMlp, type Mlp } from "./mlp.js";
 import { Pool } from "./parallel.js";
 import { absolute, quantile, quantizeAffine } from "./qlayers.js";
 

@@ -5,7 +5,7 @@
  * which reach table entries and requantization corners real images never touch).
  */
 import { datasetNamed, loadDataset, type DatasetName } from "../datasets/index.js";
-import { shapeSize, type Graph } from "../ir/types.js";
+import { shapeSize, type Graph } from "../ir/index.js";
 import { Rng } from "../util/random.js";
 
 export interface TestVector {

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateC, toTarget } from "../codegen/index.js";
 import { buildFirmware, fnv1a32, runFirmware, type Board, type FirmwareBuild, type FirmwareRun, type VectorResult } from "../firmware/index.js";
-import type { Graph } from "../ir/types.js";
+import type { Graph } from "../ir/index.js";
 import { BudgetError, checkFit } from "../plan/fit.js";
 import { totalOps, type OpCounts } from "../plan/plan.js";
 import { runTrace } from "../reference/interpreter.js";

@@ -3,8 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseModel } from "../../src/format/load.js";
-import { buildGraph } from "../../src/ir/build.js";
-import type { Graph } from "../../src/ir/types.js";
+import { buildGraph, type Graph } from "../../src/ir/index.js";
 import { randomModel } from "./random-model.js";
 
 export const ARDUINO_STUB_DIR = join(import.meta.dirname, "..", "fixtures", "arduino-stub");

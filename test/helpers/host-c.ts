@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TEMPLATE_DIR, generateC } from "../../src/codegen/index.js";
-import { shapeSize, type Graph } from "../../src/ir/types.js";
+import { shapeSize, type Graph } from "../../src/ir/index.js";
 
 export const STRICT_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror"];
 export const SANITIZE_FLAGS = ["-fsanitize=undefined,address", "-fno-sanitize-recover=all", "-g", "-O1"];

@@ -4,7 +4,7 @@
  * asymmetric padding, duplicate tables) so the C-vs-reference tests explore the corners.
  */
 import type { ModelFileInput } from "../../src/format/schema.js";
-import { encodeInt8 } from "../../src/ir/build.js";
+import { encodeInt8 } from "../../src/ir/index.js";
 import { Rng } from "../../src/util/random.js";
 
 type Spec = ModelFileInput["layers"][number];

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ModelFileInput } from "../../src/format/schema.js";
-import { encodeInt8 } from "../../src/ir/build.js";
+import { encodeInt8 } from "../../src/ir/index.js";
 
 export function wideArenaModel(name = "wide_arena"): ModelFileInput {
   const ramp = Array.from({ length: 256 }, (_, i) => Math.max(-128, Math.min(127, i - 128 + ((i * 7) % 13) - 6)));

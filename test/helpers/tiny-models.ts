@@ -3,7 +3,7 @@
  * eps box can be enumerated, so bounds and certificates can be checked against the truth.
  */
 import type { ModelFileInput } from "../../src/format/schema.js";
-import { encodeInt8 } from "../../src/ir/build.js";
+import { encodeInt8 } from "../../src/ir/index.js";
 import { Rng } from "../../src/util/random.js";
 
 type Spec = ModelFileInput["layers"][number];

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { DEFAULT_BOARD, loadBoards } from "../../firmware/boards.js";
+import { formatMemorySize } from "../../report/units.js";
 import { printJson } from "../output.js";
 
-const kib = (bytes: number): string => `${bytes / 1024} KB`;
 
 export function registerBoards(program: Command): void {
   program
@@ -16,8 +16,8 @@ export function registerBoards(program: Command): void {
         b.name + (b.name === DEFAULT_BOARD ? " *" : ""),
         b.core + (b.fpu ? " +FPU" : ""),
         `${b.clockHz / 1e6} MHz`,
-        kib(b.flashBytes),
-        kib(b.ramBytes),
+        formatMemorySize(b.flashBytes),
+        formatMemorySize(b.ramBytes),
         b.qemu.machine + (b.qemu.cpu === b.core ? "" : ` (${b.qemu.cpu})`),
         b.title,
       ]);
