@@ -12,6 +12,7 @@ import { shapeSize, type Graph, type Layer } from "../ir/types.js";
 import { lowerLayer, singleTable, type ConstArray } from "../plan/lowering.js";
 import { planGraph, totalOps, type Plan } from "../plan/plan.js";
 import { STRONGNET_VERSION } from "../version.js";
+import { runtimeFor } from "./runtime.js";
 
 export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "c-templates");
 
@@ -59,14 +60,12 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
     outputIsClass: graph.layers.at(-1)?.kind === "argmax",
     layerCount: graph.layers.length,
   });
-  const kinds = new Set(graph.layers.map((l) => l.kind));
+  // the runtime helpers and macros the layers' code and arrays use, and only those
+  const runtime = runtimeFor(layers.map((l) => [l.code, ...l.arrays.map((a) => a.body)].join("\n")).join("\n"));
   const source = render("model.c.ejs", {
     ...common,
     tables: plan.tables.unique.map((t) => formatValues(t, 16, 4)),
-    helpers: {
-      requantize: kinds.has("summator") || kinds.has("dense") || kinds.has("conv2d"),
-      readPadded: kinds.has("strong_conv") || kinds.has("conv2d"),
-    },
+    runtime,
     layers,
     calls: graph.layers.map((layer, index) => ({
       index,
