@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { formatCodes } from "../src/codegen/comments.js";
 import { generateC } from "../src/codegen/index.js";
 import { RUNTIME_DIR, RUNTIME_PIECES, runtimeText } from "../src/codegen/runtime.js";
 import { parseModel } from "../src/format/load.js";
@@ -380,6 +381,42 @@ ${VARIANTS.map((_, i) => `        case ${i}:\n            variant_${i}((uint32_t
   });
 });
 
+describe("SN_CODE and SN_LOOKUP (runtime/code.h, runtime/lookup.h)", () => {
+  const exes = buildDriver(
+    "macros",
+    `#include <stdio.h>
+#include "code.h"
+#include "lookup.h"
+
+static int8_t sn_tables[3 * 256];
+
+int main(void)
+{
+    int table, x;
+    for (table = 0; table < 3; table++) {
+        for (x = 0; x < 256; x++) {
+            sn_tables[table * 256 + x] = (int8_t)((x * (table + 1)) % 256 - 128);
+        }
+    }
+    printf("%lu %lu %lu\\n", (unsigned long)SN_CODE(0, 0), (unsigned long)SN_CODE(1, 65535), (unsigned long)SN_CODE(255, 12345));
+    for (table = 0; table < 3; table++) {
+        for (x = -128; x < 128; x++) {
+            printf("%d\\n", (int)SN_LOOKUP(table, x));
+        }
+    }
+    return 0;
+}
+`,
+  );
+
+  it("SN_CODE(table, input) is (table * 256) << 16 | input, as formatCodes prints it; SN_LOOKUP(t, x) is T_t[x + 128]", () => {
+    const lookups: number[] = [];
+    for (let t = 0; t < 3; t++) for (let x = 0; x < 256; x++) lookups.push(((x * (t + 1)) % 256) - 128);
+    for (const exe of exes) expect(run(exe, [])).toEqual([0, 2 ** 24 + 65535, 255 * 2 ** 24 + 12345, ...lookups]);
+    expect(formatCodes([0, 2 ** 24 + 65535, 255 * 2 ** 24 + 12345], 5, 0)).toBe("SN_CODE(  0,     0), SN_CODE(  1, 65535), SN_CODE(255, 12345)");
+  });
+});
+
 describe("pasting", () => {
   it("a generated model holds the runtime text verbatim and includes only its own header", () => {
     const model: ModelFileInput = {
@@ -394,6 +431,6 @@ describe("pasting", () => {
     const { source } = generateC(buildGraph(parseModel(model)));
     expect([...source.matchAll(/^#include .*$/gm)].map((m) => m[0])).toEqual(['#include "paste.h"']);
     for (const file of ["strong_groups.h", "lookup_input.h", "read_padded.c"]) expect(source).toContain(runtimeText(file));
-    for (const file of ["requantize.c", "lookup.h", "lookup_code.h"]) expect(source).not.toContain(runtimeText(file));
+    for (const file of ["requantize.c", "lookup.h", "code.h", "lookup_code.h"]) expect(source).not.toContain(runtimeText(file));
   });
 });

@@ -2,6 +2,6 @@
 
 /*
  * T[x[input]] of a strong literal when its layer uses several tables: `table` is sn_tables + 128
- * and the code is (t * 256) << 16 | input, so (code >> 16) is t * 256, table t's start.
+ * and the code is SN_CODE(t, input), so (code >> 16) is t * 256, table t's start.
  */
 #define SN_LOOKUP_CODE(table, x, code) ((table)[(int32_t)((code) >> 16) + (x)[(code) & 0xffffu]])

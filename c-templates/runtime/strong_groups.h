@@ -13,7 +13,7 @@
  *
  * `lookup(table, x, code)` is T[x[input]] of a code: SN_LOOKUP_INPUT when the layer uses one
  * table (table = that table + 128, codes are input offsets), SN_LOOKUP_CODE when it uses several
- * (table = sn_tables + 128, codes are (table * 256) << 16 | input).
+ * (table = sn_tables + 128, codes are SN_CODE(table, input)).
  *
  * A macro rather than a function, so the loop compiles exactly as if written inside the layer.
  * As a static function gcc -O2 optimises its body before inlining it, without the layer's

@@ -12,6 +12,7 @@ import { shapeSize, type Graph, type Layer } from "../ir/types.js";
 import { lowerLayer, singleTable, type ConstArray } from "../plan/lowering.js";
 import { planGraph, totalOps, type Plan } from "../plan/plan.js";
 import { STRONGNET_VERSION } from "../version.js";
+import { arrayComment, cComment, formatCodes, isTableCodeArray, requantComment, wrapBannerLine } from "./comments.js";
 import { runtimeFor } from "./runtime.js";
 
 export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "c-templates");
@@ -89,7 +90,7 @@ function bufferExpr(graph: Graph, plan: Plan, id: string): string {
 }
 
 function renderLayer(layer: Layer, index: number, remap: (t: number) => number) {
-  const arrays = lowerLayer(layer, remap).map((a) => formatArray(layer.id, a));
+  const arrays = lowerLayer(layer, remap).map((a) => formatArray(layer, a));
   const [inH, inW, inC] = layer.inputShape;
   const [outH, outW] = layer.outputShape;
   const base = { fn: layerFunction(layer), id: layer.id, size: shapeSize(layer.outputShape), inH, inW, inC, outH, outW };
@@ -139,14 +140,15 @@ function strongTypes(id: string, arrays: { name: string; ctype: string }[]) {
 
 const optionalRemap = (t: number | undefined, remap: (t: number) => number) => (t === undefined ? undefined : remap(t));
 
-function formatArray(layerId: string, a: ConstArray) {
+function formatArray(layer: Layer, a: ConstArray) {
   const perLine = a.ctype === "int32_t" || a.ctype === "uint32_t" ? 8 : 16;
   return {
-    name: `${layerId}_${a.role}`,
+    name: `${layer.id}_${a.role}`,
     ctype: a.ctype,
     length: a.values.length,
-    comment: a.comment,
-    body: formatValues(a.values, perLine, 4),
+    comment: cComment(arrayComment(layer, a)),
+    // several tables: each code is SN_CODE(table, input) rather than a 9-digit number
+    body: isTableCodeArray(a) ? formatCodes(a.values, 5, 4) : formatValues(a.values, perLine, 4),
   };
 }
 
@@ -184,12 +186,15 @@ function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefine
     }),
   ];
   // "*/" inside a description would end the comment early.
-  return ["/*", ...lines.map((l) => ` * ${l.replaceAll("*/", "* /")}`.trimEnd()), " */"].join("\n");
+  return ["/*", ...lines.map((l) => l.replaceAll("*/", "* /")).flatMap(wrapBannerLine).map((l) => ` * ${l}`.trimEnd()), " */"].join("\n");
 }
 
 const kib = (bytes: number) => (bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`);
 
+/** Helpers every template can call: names and comments computed here rather than in EJS. */
+const templateHelpers = { requantComment, cComment };
+
 function render(template: string, data: Record<string, unknown>): string {
   const path = join(TEMPLATE_DIR, template);
-  return ejs.render(readFileSync(path, "utf8"), data, { filename: path, escape: (s: unknown) => String(s) });
+  return ejs.render(readFileSync(path, "utf8"), { sn: templateHelpers, ...data }, { filename: path, escape: (s: unknown) => String(s) });
 }

@@ -17,6 +17,7 @@ export const RUNTIME_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "
 /** The runtime files, in the order they are pasted, each with the name that marks a use. */
 export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "lookup.h", name: "SN_LOOKUP" },
+  { file: "code.h", name: "SN_CODE" },
   { file: "lookup_input.h", name: "SN_LOOKUP_INPUT" },
   { file: "lookup_code.h", name: "SN_LOOKUP_CODE" },
   { file: "strong_groups.h", name: "SN_STRONG_GROUPS" },
