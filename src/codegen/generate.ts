@@ -11,11 +11,13 @@ import { fileURLToPath } from "node:url";
 import { shapeSize, type Graph, type Layer } from "../ir/index.js";
 import { outputIsClass } from "../kinds/argmax.js";
 import { kindOf } from "../kinds/registry.js";
-import type { BaseTemplateVars, RuntimeHelper } from "../kinds/shared/kind-module.js";
+import type { BaseTemplateVars } from "../kinds/shared/kind-module.js";
 import type { ConstArray } from "../plan/lowering.js";
 import { lowerLayer, planGraph, totalOps, type Plan } from "../plan/plan.js";
 import { formatMemorySize } from "../report/units.js";
 import { STRONGNET_VERSION } from "../version.js";
+import { arrayComment, cComment, formatCodes, isTableCodeArray, requantComment, wrapBannerLine } from "./comments.js";
+import { runtimeFor } from "./runtime.js";
 
 export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "c-templates");
 
@@ -62,14 +64,12 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
     outputIsClass: outputIsClass(graph),
     layerCount: graph.layers.length,
   });
-  const runtime = new Set<RuntimeHelper>(graph.layers.flatMap((l) => kindOf(l).runtime));
+  // the runtime helpers and macros the layers' code and arrays use, and only those
+  const runtime = runtimeFor(layers.map((l) => [l.code, ...l.arrays.map((a) => a.body)].join("\n")).join("\n"));
   const source = render("model.c.ejs", {
     ...common,
     tables: plan.tables.unique.map((t) => formatValues(t, 16, 4)),
-    helpers: {
-      requantize: runtime.has("requantize"),
-      readPadded: runtime.has("read_padded"),
-    },
+    runtime,
     layers,
     calls: graph.layers.map((layer, index) => ({
       index,
@@ -94,7 +94,7 @@ function bufferExpr(graph: Graph, plan: Plan, id: string): string {
 
 function renderLayer(layer: Layer, index: number, plan: Plan) {
   const lowered = lowerLayer(layer, plan.tables);
-  const arrays = lowered.map((a) => formatArray(layer.id, a));
+  const arrays = lowered.map((a) => formatArray(layer, a));
   const [inH, inW, inC] = layer.inputShape;
   const [outH, outW] = layer.outputShape;
   const base: BaseTemplateVars = { fn: layerFunction(layer), id: layer.id, size: shapeSize(layer.outputShape), inH, inW, inC, outH, outW };
@@ -103,14 +103,15 @@ function renderLayer(layer: Layer, index: number, plan: Plan) {
   return { index, id: layer.id, kind: layer.kind, inputShape: layer.inputShape, outputShape: layer.outputShape, arrays, code };
 }
 
-function formatArray(layerId: string, a: ConstArray) {
+function formatArray(layer: Layer, a: ConstArray) {
   const perLine = a.ctype === "int32_t" || a.ctype === "uint32_t" ? 8 : 16;
   return {
-    name: `${layerId}_${a.role}`,
+    name: `${layer.id}_${a.role}`,
     ctype: a.ctype,
     length: a.values.length,
-    comment: a.comment,
-    body: formatValues(a.values, perLine, 4),
+    comment: cComment(arrayComment(layer, a)),
+    // several tables: each code is SN_CODE(table, input) rather than a 9-digit number
+    body: isTableCodeArray(a) ? formatCodes(a.values, 5, 4) : formatValues(a.values, perLine, 4),
   };
 }
 
@@ -148,11 +149,14 @@ function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefine
     }),
   ];
   // "*/" inside a description would end the comment early.
-  return ["/*", ...lines.map((l) => ` * ${l.replaceAll("*/", "* /")}`.trimEnd()), " */"].join("\n");
+  return ["/*", ...lines.map((l) => l.replaceAll("*/", "* /")).flatMap(wrapBannerLine).map((l) => ` * ${l}`.trimEnd()), " */"].join("\n");
 }
 
 
+/** Helpers every template can call: names and comments computed here rather than in EJS. */
+const templateHelpers = { requantComment, cComment };
+
 function render(template: string, data: Record<string, unknown>): string {
   const path = join(TEMPLATE_DIR, template);
-  return ejs.render(readFileSync(path, "utf8"), data, { filename: path, escape: (s: unknown) => String(s) });
+  return ejs.render(readFileSync(path, "utf8"), { sn: templateHelpers, ...data }, { filename: path, escape: (s: unknown) => String(s) });
 }

@@ -40,7 +40,6 @@ export const argmax = defineKind<ArgmaxLayer>()({
   tables: () => [],
   lower: () => [],
   ops: (layer) => ({ ...zeroOps(), compares: shapeSize(layer.inputShape) - 1 }),
-  runtime: [],
   /** the template's `size` is the number of values compared, not the one output */
   templateVars: (layer) => ({ size: shapeSize(layer.inputShape) }),
   robustness: () => "decision",

@@ -37,7 +37,6 @@ export const clamp = defineKind<ClampLayer>()({
   lower: () => [],
   /** one compare per bound that can change a value (a bound at -128 or 127 never does) */
   ops: (layer) => ({ ...zeroOps(), compares: shapeSize(layer.outputShape) * ((layer.min > -128 ? 1 : 0) + (layer.max < 127 ? 1 : 0)) }),
-  runtime: [],
   templateVars: (layer) => ({ min: layer.min, max: layer.max }),
   /** a clamp is the table of its values */
   robustness: (layer) => tableLayer(flatSource(layer), Int8Array.from({ length: 256 }, (_, i) => clampValue(layer, i - 128))),

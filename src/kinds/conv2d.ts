@@ -84,7 +84,6 @@ export const conv2d = defineKind<Conv2dLayer>()({
   ],
 
   ops: (layer) => requantizedOps(layer.outputShape[0] * layer.outputShape[1] * layer.weights.length, layer.outputShape[0] * layer.outputShape[1] * layer.filters, layer.activation),
-  runtime: ["requantize", "read_padded"],
 
   templateVars: (layer, ctx) => ({
     filters: layer.filters,

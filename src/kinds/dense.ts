@@ -70,7 +70,6 @@ export const dense = defineKind<DenseLayer>()({
   ],
 
   ops: (layer) => requantizedOps(layer.weights.length, layer.units, layer.activation),
-  runtime: ["requantize"],
   templateVars: (layer, ctx) => ({ units: layer.units, inputs: shapeSize(layer.inputShape), ...requantVars(layer, ctx) }),
 
   robustness(layer, tables) {

@@ -31,7 +31,6 @@ export const lut = defineKind<LutLayer>()({
   tables: (layer) => [layer.table],
   lower: () => [],
   ops: (layer) => ({ ...zeroOps(), lookups: shapeSize(layer.outputShape) }),
-  runtime: [],
   templateVars: (layer, ctx) => ({ table: ctx.remapTable(layer.table) }),
   robustness: (layer, tables) => tableLayer(flatSource(layer), tables[layer.table]!),
 });

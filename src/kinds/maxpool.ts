@@ -47,7 +47,6 @@ export const maxpool = defineKind<MaxPoolLayer>()({
   tables: () => [],
   lower: () => [],
   ops: (layer) => ({ ...zeroOps(), compares: shapeSize(layer.outputShape) * (layer.pool[0] * layer.pool[1] - 1) }),
-  runtime: [],
   templateVars: (layer) => ({ pool: layer.pool, stride: layer.stride }),
 
   /** one neuron per pooled value, one single-literal group per window element, identity table */

@@ -56,7 +56,6 @@ export const strong = defineKind<StrongLayer>()({
   },
 
   ops: (layer) => strongOps(layer.neurons, 1),
-  runtime: [],
   templateVars: (layer, ctx) => ({ neurons: layer.neurons.length, ...strongLoopVars(layer.neurons, ctx) }),
 
   robustness(layer, tables) {

@@ -84,7 +84,6 @@ export const strongConv = defineKind<StrongConvLayer>()({
   },
 
   ops: (layer) => strongOps(layer.templates, layer.outputShape[0] * layer.outputShape[1]),
-  runtime: ["read_padded"],
 
   templateVars: (layer, ctx) => ({
     templates: layer.templates.length,

@@ -77,7 +77,6 @@ export const summator = defineKind<SummatorLayer>()({
   },
 
   ops: (layer) => requantizedOps(layer.neurons.reduce((s, n) => s + n.terms.length, 0), layer.neurons.length, layer.activation),
-  runtime: ["requantize"],
   templateVars: (layer, ctx) => ({ neurons: layer.neurons.length, ...requantVars(layer, ctx) }),
 
   robustness(layer, tables) {

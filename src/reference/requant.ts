@@ -2,7 +2,7 @@
  * The one definition of requantization (see `requantSchema` in src/format/schema.ts):
  *   y = clamp( floor((acc * multiplier + round) / 2^shift) + offset, -128, 127 ),
  *   round = shift > 0 ? 2^(shift-1) : 0
- * The C twin is `sn_requantize` in c-templates/model.c.ejs. Both must change together.
+ * The C twin is `sn_requantize` in c-templates/runtime/requantize.c. Both must change together.
  */
 import type { Requant } from "../format/schema.js";
 

@@ -1,7 +1,8 @@
 /**
  * What one layer kind is, in one place: its model-file schema, its IR form and validation, its
  * reference semantics, its lowering to const C arrays, its op counts, the typed variables of its
- * C template, the C runtime helpers its code calls, and its robustness form. The registry
+ * C template, and its robustness form. (The C runtime helpers a template calls, under
+ * c-templates/runtime/, are pasted into a model by src/codegen/runtime.ts when its code names them.) The registry
  * (src/kinds/registry.ts) ties the modules together; docs/adding-a-kind.md is the checklist.
  */
 import type { z } from "zod";
@@ -44,9 +45,6 @@ export interface BaseTemplateVars {
   outW: number;
 }
 
-/** Plain C helpers under c-templates/runtime/ that a layer's code calls. */
-export type RuntimeHelper = "requantize" | "read_padded";
-
 /**
  * The robustness form of a layer: a uniform table / min-max / linear layer (src/robustness/flat.ts),
  * or "decision" for the classifier's final choice (argmax), which the certifier handles itself.
@@ -69,8 +67,6 @@ export interface KindModule<S extends z.ZodObject, L extends LayerCommon, Vars e
   lower(layer: L, remapTable: (t: number) => number): ConstArray[];
   /** operations per inference */
   ops(layer: L): OpCounts;
-  /** the C runtime helpers the layer's code calls */
-  runtime: readonly RuntimeHelper[];
   /** the variables of c-templates/layers/<kind>.c.ejs, besides BaseTemplateVars */
   templateVars(layer: L, ctx: TemplateContext): Vars;
   /** the robustness form, over the model's decoded tables */

@@ -1,0 +1,47 @@
+/**
+ * The C runtime: the helpers generated layers call (requantization, padded reads, table lookups,
+ * literal codes, the strong-neuron group loop) are plain C files in c-templates/runtime/ that
+ * compile and are unit-tested on their own (test/c-runtime.test.ts).
+ *
+ * The generated `<name>.c` stays self-contained: their text is pasted into it, and only the
+ * pieces its code actually uses (found by name in the rendered layers and arrays), so no helper
+ * or macro is ever unused. `#include` lines, there only so a runtime file compiles on its own,
+ * are dropped when pasting (`<name>.h` includes <stdint.h>).
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const RUNTIME_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "c-templates", "runtime");
+
+/** The runtime files, in the order they are pasted, each with the name that marks a use. */
+export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
+  { file: "lookup.h", name: "SN_LOOKUP" },
+  { file: "code.h", name: "SN_CODE" },
+  { file: "lookup_input.h", name: "SN_LOOKUP_INPUT" },
+  { file: "lookup_code.h", name: "SN_LOOKUP_CODE" },
+  { file: "strong_groups.h", name: "SN_STRONG_GROUPS" },
+  { file: "requantize.c", name: "sn_requantize" },
+  { file: "read_padded.c", name: "sn_read_padded" },
+];
+
+/** The text of a runtime file as pasted into a model: without its `#include` lines. */
+export function runtimeText(file: string): string {
+  const text = readFileSync(join(RUNTIME_DIR, file), "utf8");
+  return text
+    .split("\n")
+    .filter((line) => !/^#include\s*</.test(line))
+    .join("\n")
+    .trim();
+}
+
+/**
+ * The runtime text a model's code needs, ready to paste into `<name>.c` ("" when none): the
+ * pieces whose name its C (comments aside) mentions.
+ */
+export function runtimeFor(code: string): string {
+  const c = code.replace(/\/\*[\s\S]*?\*\//g, " ");
+  return RUNTIME_PIECES.filter((p) => new RegExp(`\\b${p.name}\\b`).test(c))
+    .map((p) => runtimeText(p.file))
+    .join("\n\n");
+}
