@@ -116,15 +116,24 @@ export function formatCodes(values: ArrayLike<number>, perLine: number, indent: 
 export const requantScale = (rq: Requant): number => rq.multiplier / 2 ** rq.shift;
 
 /**
- * The comment above a layer's requantization constants: the real scale they stand for and,
- * when offset is -128, that the clamp at -128 is a ReLU.
+ * The comment above a layer's requantization constants: the rule, the real scale they stand for
+ * (or that each output channel has its own), and, when offset is -128 on the full range, that
+ * the clamp at -128 is a ReLU.
  */
-export function requantComment(rq: Requant, indent: string): string {
-  const lines = [
-    "y = clamp(round(acc * scale) + offset, -128, 127), halves rounded up, with",
-    `scale = multiplier / 2^shift = ${rq.multiplier} / 2^${rq.shift} ~ ${requantScale(rq)}`,
-  ];
-  if (rq.offset === -128) {
+export function requantComment(rq: Requant, indent: string, perChannel = false): string {
+  const [lo, hi] = [rq.min ?? -128, rq.max ?? 127];
+  const rounding =
+    rq.rounding === "double"
+      ? "TFLite's double rounding (a rounding doubling high multiply, then a rounding shift; halves away from zero)"
+      : "halves rounded up";
+  const lines = [`y = clamp(round(acc * scale) + offset, ${lo}, ${hi}), ${rounding}, with`];
+  lines.push(
+    perChannel
+      ? "scale = multiplier[c] / 2^shift[c] for output channel c (the per-channel arrays above)"
+      : `scale = multiplier / 2^shift = ${rq.multiplier} / 2^${rq.shift} ~ ${requantScale(rq)}`,
+  );
+  if (lo > -128 || hi < 127) lines.push(`the range ${lo}..${hi} is the fused activation (ReLU / ReLU6 in the output's int8 scale)`);
+  if (rq.offset === -128 && lo === -128) {
     lines.push(
       "offset -128 makes this a ReLU: y + 128 = min(max(round(acc * scale), 0), 255), so every",
       "acc that scales to 0 or below gives y = -128, which stands for 0 when the next layer reads",

@@ -45,7 +45,8 @@ export interface GeneratedModel {
 
 export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel {
   const plan = planGraph(graph);
-  const layers = graph.layers.map((layer, index) => renderLayer(layer, index, plan));
+  // views (reshape) run no code: they only name their input's bytes
+  const layers = graph.layers.flatMap((layer, index) => (plan.layers[index]!.isView ? [] : [renderLayer(layer, index, plan)]));
   const banner = renderBanner(graph, plan, target);
   const NAME = graph.name.toUpperCase();
   const common = {
@@ -73,7 +74,7 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
     layers,
     calls: graph.layers.map((layer, index) => ({
       index,
-      fn: layerFunction(layer),
+      fn: plan.layers[index]!.isView ? null : layerFunction(layer),
       input: bufferExpr(graph, plan, layer.input),
       output: bufferExpr(graph, plan, layer.id),
       size: shapeSize(layer.outputShape),
@@ -86,9 +87,10 @@ const layerFunction = (layer: Layer) => `layer_${layer.id}`;
 
 /** The C expression for a tensor: the caller's input/output buffer or an arena slice. */
 function bufferExpr(graph: Graph, plan: Plan, id: string): string {
-  if (id === "input") return "in";
-  if (id === graph.outputId) return "out";
-  const slot = plan.layers.find((l) => l.id === id)!.slot!;
+  const storage = id === "input" ? id : plan.layers.find((l) => l.id === id)!.storage;
+  if (storage === "input") return "in";
+  if (storage === graph.outputId) return "out";
+  const slot = plan.layers.find((l) => l.id === storage)!.slot!;
   return `sn_arena.bytes + ${slot.offset}`;
 }
 

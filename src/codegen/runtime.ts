@@ -22,6 +22,8 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "lookup_code.h", name: "SN_LOOKUP_CODE" },
   { file: "strong_groups.h", name: "SN_STRONG_GROUPS" },
   { file: "requantize.c", name: "sn_requantize" },
+  { file: "requantize_double.c", name: "sn_requantize_double" },
+  { file: "clamp.c", name: "sn_clamp" },
   { file: "read_padded.c", name: "sn_read_padded" },
 ];
 

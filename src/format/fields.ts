@@ -29,15 +29,26 @@ export const pair = (inner: () => z.ZodNumber) => z.tuple([inner(), inner()]);
 export const padding4 = () => z.tuple([nonNegative(), nonNegative(), nonNegative(), nonNegative()]).default([0, 0, 0, 0]);
 
 /**
- * Fixed-point requantization of an int32 accumulator to int8, defined once for TS and C:
- *   y = clamp( floor((acc * multiplier + 2^(shift-1)) / 2^shift) + offset, -128, 127 )
- * (the rounding term is 0 when shift is 0). acc * multiplier is exact in 64 bits because
- * |acc| < 2^31 and multiplier < 2^31.
+ * Fixed-point requantization of an int32 accumulator to int8, defined once for TS and C
+ * (src/reference/requant.ts and c-templates/runtime/): y ~= acc * multiplier / 2^shift + offset,
+ * clamped to [min, max] (default -128..127; a narrower range is a fused ReLU/ReLU6). `rounding`
+ * says how the product is rounded to an integer:
+ *   "single" (default): floor((acc * multiplier + 2^(shift-1)) / 2^shift), one rounding, half up;
+ *     TFLite's and CMSIS-NN's single-rounding mode is this rule with TFLite shift = 31 - shift.
+ *   "double": TFLite's default, MultiplyByQuantizedMultiplier with exponent e = 31 - shift: a
+ *     saturating rounding doubling high multiply of (acc << max(e, 0)) by multiplier, then a
+ *     rounding divide by 2^max(-e, 0); two roundings, halves away from zero.
+ * acc * multiplier is exact in 64 bits because |acc| < 2^31 and multiplier < 2^31.
  */
 export const requantSchema = z.strictObject({
   multiplier: int().min(1).max(INT32_MAX),
   shift: int().min(0).max(62),
   offset: int8().default(0),
+  rounding: z.enum(["single", "double"]).optional(),
+  /** lowest output value (a fused activation's lower bound), default -128 */
+  min: int8().optional(),
+  /** highest output value, default 127 */
+  max: int8().optional(),
 });
 
 export type Requant = z.infer<typeof requantSchema>;

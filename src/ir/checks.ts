@@ -30,13 +30,14 @@ export function expectLength(actual: number, expected: number, path: string, wha
   if (actual !== expected) throw new ModelError(path, `expected ${expected} values (${what}), got ${actual}`);
 }
 
-/** The worst-case |acc| must fit int32 so C never overflows a signed accumulator. */
-export function checkAccumulator(bias: number, weights: ArrayLike<number>, path: string): void {
+/** The worst-case |acc| must fit int32 so C never overflows a signed accumulator; returns it. */
+export function checkAccumulator(bias: number, weights: ArrayLike<number>, path: string): number {
   let worst = Math.abs(bias);
   for (let i = 0; i < weights.length; i++) worst += 128 * Math.abs(weights[i]!);
   if (worst > INT32_MAX) {
     throw new ModelError(path, `worst-case accumulator ${worst} overflows int32; reduce the bias or weights`);
   }
+  return worst;
 }
 
 /** base64 -> int8 (the schema has already checked the base64 alphabet and padding) */

@@ -2,9 +2,10 @@
  * The one 2-D window geometry of the int8 graph, shared by every windowed kind (strong_conv,
  * conv2d, maxpool), the reference interpreter, the robustness lowering and the C lowering.
  *
- * A window at output position (oy, ox) covers input rows y0 .. y0 + kernel[0] - 1 and columns
- * x0 .. x0 + kernel[1] - 1, with y0 = oy * stride[0] - padding[0] and x0 = ox * stride[1] -
- * padding[1]. Reads outside the image see the layer's pad value.
+ * A window at output position (oy, ox) reads input rows y0 + ky * dilation[0] for ky in
+ * 0 .. kernel[0] - 1 and columns x0 + kx * dilation[1], with y0 = oy * stride[0] - padding[0] and
+ * x0 = ox * stride[1] - padding[1]. Reads outside the image see the layer's pad value (or, for
+ * pooling, are left out).
  */
 import { ModelError } from "../format/errors.js";
 import type { Shape } from "./types.js";
@@ -12,6 +13,8 @@ import type { Shape } from "./types.js";
 export interface Window2d {
   kernel: readonly [number, number];
   stride: readonly [number, number];
+  /** spacing of the kernel taps, default [1, 1] */
+  dilation?: readonly [number, number];
   /** [top, left, bottom, right] */
   padding: readonly [number, number, number, number];
   /** the value a read outside the image sees */
@@ -21,15 +24,22 @@ export interface Window2d {
 /** Output rows and columns of a window over an input; refuses windows that do not fit. */
 export function windowOutput(input: Shape, w: Window2d, path: string): [number, number] {
   const [top, left, bottom, right] = w.padding;
-  const spanH = input[0] + top + bottom - w.kernel[0];
-  const spanW = input[1] + left + right - w.kernel[1];
+  const [kh, kw] = effectiveKernel(w);
+  const spanH = input[0] + top + bottom - kh;
+  const spanW = input[1] + left + right - kw;
   if (spanH < 0 || spanW < 0) {
-    throw new ModelError(`${path}.kernel`, `window ${w.kernel.join("x")} is larger than the padded input ${input[0] + top + bottom}x${input[1] + left + right}`);
+    throw new ModelError(`${path}.kernel`, `window ${kh}x${kw} is larger than the padded input ${input[0] + top + bottom}x${input[1] + left + right}`);
   }
-  if (top >= w.kernel[0] || bottom >= w.kernel[0] || left >= w.kernel[1] || right >= w.kernel[1]) {
-    throw new ModelError(`${path}.padding`, `padding must be smaller than the kernel (${w.kernel.join("x")}), got [${w.padding.join(", ")}]`);
+  if (top >= kh || bottom >= kh || left >= kw || right >= kw) {
+    throw new ModelError(`${path}.padding`, `padding must be smaller than the kernel (${kh}x${kw}), got [${w.padding.join(", ")}]`);
   }
   return [Math.floor(spanH / w.stride[0]) + 1, Math.floor(spanW / w.stride[1]) + 1];
+}
+
+/** The rows and columns a (dilated) kernel spans: (k - 1) * dilation + 1. */
+export function effectiveKernel(w: Window2d): [number, number] {
+  const [dy, dx] = w.dilation ?? [1, 1];
+  return [(w.kernel[0] - 1) * dy + 1, (w.kernel[1] - 1) * dx + 1];
 }
 
 /** Top-left input coordinate (may be negative in the padding) of the window at (oy, ox). */

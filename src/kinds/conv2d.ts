@@ -1,6 +1,6 @@
 /**
  * conv2d: an int8 convolution, weights [filter][ky][kx][channel]; reads outside the image see
- * the pad value; y = act(requantize(bias[f] + sum of weight * input over the window)).
+ * the pad value; y = act(requantize(bias[f] + sum of weight * input over the (dilated) window)).
  */
 import { z } from "zod";
 import { base64, int32, int8, layerBase, nonNegative, padding4, pair, positive, requantSchema } from "../format/fields.js";
@@ -10,7 +10,17 @@ import { forEachWindow, pixelIndex, readPadded, windowOutput, type Window2d } fr
 import { requantizedOps } from "../plan/ops.js";
 import { addTerm, flatSource, linearLayer } from "../robustness/flat.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
-import { activationTable, activationTables, checkActivation, requantizedOutput, requantVars } from "./shared/requantized.js";
+import {
+  activationTable,
+  activationTables,
+  checkRequantized,
+  lowerPerChannel,
+  outputRequants,
+  perChannelSchema,
+  requantizedOutput,
+  requantVars,
+  type PerChannel,
+} from "./shared/requantized.js";
 
 export interface Conv2dLayer extends LayerCommon, Window2d {
   kind: "conv2d";
@@ -19,6 +29,7 @@ export interface Conv2dLayer extends LayerCommon, Window2d {
   weights: Int8Array;
   bias: Int32Array;
   requant: Requant;
+  perChannel?: PerChannel;
   activation?: number;
 }
 
@@ -31,26 +42,29 @@ export const conv2d = defineKind<Conv2dLayer>()({
     filters: positive(),
     kernel: pair(positive),
     stride: pair(positive).default([1, 1]),
+    /** spacing of the kernel taps (TFLite dilation factors), default [1, 1] */
+    dilation: pair(positive).optional(),
     padding: padding4(),
     padValue: int8().default(0),
     /** int8 [filters][ky][kx][inChannels], base64 */
     weights: base64,
     bias: z.array(int32()),
     requant: requantSchema,
+    perChannel: perChannelSchema,
     activation: nonNegative().optional(),
   }),
 
   build(spec, ctx) {
-    checkActivation(spec.activation, ctx);
-    const window: Window2d = { kernel: spec.kernel, stride: spec.stride, padding: spec.padding, padValue: spec.padValue };
+    const window: Window2d = { kernel: spec.kernel, stride: spec.stride, padding: spec.padding, padValue: spec.padValue, ...(spec.dilation ? { dilation: spec.dilation } : {}) };
     const [oh, ow] = windowOutput(ctx.inputShape, window, ctx.path);
     const perFilter = spec.kernel[0] * spec.kernel[1] * ctx.inputShape[2];
     const weights = decodeInt8(spec.weights);
     expectLength(weights.length, spec.filters * perFilter, `${ctx.path}.weights`, `filters (${spec.filters}) x kernel (${spec.kernel.join("x")}) x input channels (${ctx.inputShape[2]})`);
     expectLength(spec.bias.length, spec.filters, `${ctx.path}.bias`, "filters");
-    for (let f = 0; f < spec.filters; f++) {
-      checkAccumulator(spec.bias[f]!, weights.subarray(f * perFilter, (f + 1) * perFilter), `${ctx.path}.bias[${f}]`);
-    }
+    const worst = Array.from({ length: spec.filters }, (_, f) =>
+      checkAccumulator(spec.bias[f]!, weights.subarray(f * perFilter, (f + 1) * perFilter), `${ctx.path}.bias[${f}]`),
+    );
+    const perChannel = checkRequantized(spec, spec.filters, (f) => worst[f]!, ctx);
     return {
       ...commonOf(spec, ctx),
       ...window,
@@ -59,6 +73,7 @@ export const conv2d = defineKind<Conv2dLayer>()({
       weights,
       bias: Int32Array.from(spec.bias),
       requant: spec.requant,
+      perChannel,
       activation: spec.activation,
       outputShape: [oh, ow, spec.filters],
     };
@@ -68,10 +83,10 @@ export const conv2d = defineKind<Conv2dLayer>()({
     forEachWindow(layer, layer.outputShape, (y0, x0, outBase) => {
       for (let f = 0; f < layer.filters; f++) {
         let acc = layer.bias[f]!;
-        forEachTap(layer, f, (ky, kx, ch, weight) => {
-          acc += weight * readPadded(x, layer.inputShape, y0 + ky, x0 + kx, ch, layer.padValue);
+        forEachTap(layer, f, (dy, dx, ch, weight) => {
+          acc += weight * readPadded(x, layer.inputShape, y0 + dy, x0 + dx, ch, layer.padValue);
         });
-        out[outBase + f] = requantizedOutput(acc, layer.requant, layer.activation, tables);
+        out[outBase + f] = requantizedOutput(acc, layer, f, tables);
       }
     });
   },
@@ -81,14 +96,19 @@ export const conv2d = defineKind<Conv2dLayer>()({
   lower: (layer) => [
     { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[filter][ky][kx][channel]" },
     { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output" },
+    ...lowerPerChannel(layer),
   ],
 
-  ops: (layer) => requantizedOps(layer.outputShape[0] * layer.outputShape[1] * layer.weights.length, layer.outputShape[0] * layer.outputShape[1] * layer.filters, layer.activation),
+  ops: (layer) => {
+    const positions = layer.outputShape[0] * layer.outputShape[1];
+    return requantizedOps(positions * layer.weights.length, positions * layer.filters, layer.activation);
+  },
 
   templateVars: (layer, ctx) => ({
     filters: layer.filters,
     kernel: layer.kernel,
     stride: layer.stride,
+    dilation: layer.dilation ?? [1, 1],
     padding: layer.padding,
     padValue: layer.padValue,
     ...requantVars(layer, ctx),
@@ -100,22 +120,23 @@ export const conv2d = defineKind<Conv2dLayer>()({
       for (let f = 0; f < layer.filters; f++) {
         let bias = layer.bias[f]!;
         const terms = new Map<number, number>();
-        forEachTap(layer, f, (ky, kx, ch, weight) => {
-          const i = pixelIndex(layer.inputShape, y0 + ky, x0 + kx, ch);
+        forEachTap(layer, f, (dy, dx, ch, weight) => {
+          const i = pixelIndex(layer.inputShape, y0 + dy, x0 + dx, ch);
           if (i < 0) bias += weight * layer.padValue;
           else addTerm(terms, i, weight);
         });
         rows.push({ bias, terms });
       }
     });
-    return linearLayer(flatSource(layer), rows, layer.requant, activationTable(layer, tables));
+    return linearLayer(flatSource(layer), rows, outputRequants(layer, rows.length, layer.filters), activationTable(layer, tables));
   },
 });
 
-/** Every weight of filter f with its kernel position and input channel, in weight order. */
-function forEachTap(layer: Conv2dLayer, f: number, visit: (ky: number, kx: number, channel: number, weight: number) => void): void {
+/** Every weight of filter f with its offset from the window origin and input channel, in weight order. */
+function forEachTap(layer: Conv2dLayer, f: number, visit: (dy: number, dx: number, channel: number, weight: number) => void): void {
   const [kh, kw] = layer.kernel;
+  const [sy, sx] = layer.dilation ?? [1, 1];
   const c = layer.inputShape[2];
   let wi = f * kh * kw * c;
-  for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) for (let ch = 0; ch < c; ch++) visit(ky, kx, ch, layer.weights[wi++]!);
+  for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) for (let ch = 0; ch < c; ch++) visit(ky * sy, kx * sx, ch, layer.weights[wi++]!);
 }

@@ -6,7 +6,7 @@ import { shapeSize, type LayerCommon, type Requant } from "../ir/types.js";
 import { requantizedOps } from "../plan/ops.js";
 import { addTerm, flatSource, linearLayer } from "../robustness/flat.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
-import { activationTable, activationTables, checkActivation, requantizedOutput, requantVars } from "./shared/requantized.js";
+import { activationTable, activationTables, checkRequantized, lowerPerChannel, outputRequants, perChannelSchema, requantizedOutput, requantVars, type PerChannel } from "./shared/requantized.js";
 
 export interface DenseLayer extends LayerCommon {
   kind: "dense";
@@ -15,6 +15,7 @@ export interface DenseLayer extends LayerCommon {
   weights: Int8Array;
   bias: Int32Array;
   requant: Requant;
+  perChannel?: PerChannel;
   activation?: number;
 }
 
@@ -29,18 +30,19 @@ export const dense = defineKind<DenseLayer>()({
     weights: base64,
     bias: z.array(int32()),
     requant: requantSchema,
+    perChannel: perChannelSchema,
     activation: nonNegative().optional(),
   }),
 
   build(spec, ctx) {
-    checkActivation(spec.activation, ctx);
     const inputSize = shapeSize(ctx.inputShape);
     const weights = decodeInt8(spec.weights);
     expectLength(weights.length, spec.units * inputSize, `${ctx.path}.weights`, `units (${spec.units}) x inputs (${inputSize})`);
     expectLength(spec.bias.length, spec.units, `${ctx.path}.bias`, "units");
-    for (let u = 0; u < spec.units; u++) {
-      checkAccumulator(spec.bias[u]!, weights.subarray(u * inputSize, (u + 1) * inputSize), `${ctx.path}.bias[${u}]`);
-    }
+    const worst = Array.from({ length: spec.units }, (_, u) =>
+      checkAccumulator(spec.bias[u]!, weights.subarray(u * inputSize, (u + 1) * inputSize), `${ctx.path}.bias[${u}]`),
+    );
+    const perChannel = checkRequantized(spec, spec.units, (u) => worst[u]!, ctx);
     return {
       ...commonOf(spec, ctx),
       kind: "dense",
@@ -48,6 +50,7 @@ export const dense = defineKind<DenseLayer>()({
       weights,
       bias: Int32Array.from(spec.bias),
       requant: spec.requant,
+      perChannel,
       activation: spec.activation,
       outputShape: [1, 1, spec.units],
     };
@@ -58,7 +61,7 @@ export const dense = defineKind<DenseLayer>()({
     for (let u = 0; u < layer.units; u++) {
       let acc = layer.bias[u]!;
       for (let i = 0; i < inputs; i++) acc += layer.weights[u * inputs + i]! * x[i]!;
-      out[u] = requantizedOutput(acc, layer.requant, layer.activation, tables);
+      out[u] = requantizedOutput(acc, layer, u, tables);
     }
   },
 
@@ -67,6 +70,7 @@ export const dense = defineKind<DenseLayer>()({
   lower: (layer) => [
     { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[unit][input]" },
     { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output" },
+    ...lowerPerChannel(layer),
   ],
 
   ops: (layer) => requantizedOps(layer.weights.length, layer.units, layer.activation),
@@ -79,6 +83,6 @@ export const dense = defineKind<DenseLayer>()({
       for (let i = 0; i < inputs; i++) addTerm(terms, i, layer.weights[u * inputs + i]!);
       return { bias: layer.bias[u]!, terms };
     });
-    return linearLayer(flatSource(layer), rows, layer.requant, activationTable(layer, tables));
+    return linearLayer(flatSource(layer), rows, outputRequants(layer, layer.units, layer.units), activationTable(layer, tables));
   },
 });

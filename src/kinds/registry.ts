@@ -5,18 +5,21 @@
  */
 import { z } from "zod";
 import { argmax } from "./argmax.js";
+import { avgpool } from "./avgpool.js";
 import { clamp } from "./clamp.js";
 import { conv2d } from "./conv2d.js";
 import { dense } from "./dense.js";
+import { depthwiseConv2d } from "./depthwise_conv2d.js";
 import { lut } from "./lut.js";
 import { maxpool } from "./maxpool.js";
+import { reshape } from "./reshape.js";
 import type { BuildContext, KindModule } from "./shared/kind-module.js";
 import { strong } from "./strong.js";
 import { strongConv } from "./strong_conv.js";
 import { summator } from "./summator.js";
 
 /** Every kind, once. The order is the order of the file schema's union (it only affects messages). */
-const MODULES = [lut, strong, strongConv, summator, dense, conv2d, maxpool, argmax, clamp] as const;
+const MODULES = [lut, strong, strongConv, summator, dense, conv2d, depthwiseConv2d, maxpool, avgpool, argmax, clamp, reshape] as const;
 
 type Module = (typeof MODULES)[number];
 

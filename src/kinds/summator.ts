@@ -10,7 +10,7 @@ import { indexArray, runningEnds } from "../plan/lowering.js";
 import { requantizedOps } from "../plan/ops.js";
 import { addTerm, flatSource, linearLayer } from "../robustness/flat.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
-import { activationTable, activationTables, checkActivation, requantizedOutput, requantVars } from "./shared/requantized.js";
+import { activationTable, activationTables, checkRequantized, outputRequants, requantizedOutput, requantVars } from "./shared/requantized.js";
 
 export interface SummatorTerm {
   input: number;
@@ -39,13 +39,13 @@ export const summator = defineKind<SummatorLayer>()({
   }),
 
   build(spec, ctx) {
-    checkActivation(spec.activation, ctx);
     const inputSize = shapeSize(ctx.inputShape);
-    spec.neurons.forEach((neuron, n) => {
+    const worst = spec.neurons.map((neuron, n) => {
       const at = `${ctx.path}.neurons[${n}]`;
       neuron.terms.forEach((term, j) => checkIndex(term.input, inputSize, `${at}.terms[${j}].input`, "input"));
-      checkAccumulator(neuron.bias, neuron.terms.map((t) => t.weight), at);
+      return checkAccumulator(neuron.bias, neuron.terms.map((t) => t.weight), at);
     });
+    checkRequantized(spec, spec.neurons.length, (n) => worst[n]!, ctx);
     return {
       ...commonOf(spec, ctx),
       kind: "summator",
@@ -60,7 +60,7 @@ export const summator = defineKind<SummatorLayer>()({
     layer.neurons.forEach((neuron, n) => {
       let acc = neuron.bias;
       for (const term of neuron.terms) acc += term.weight * x[term.input]!;
-      out[n] = requantizedOutput(acc, layer.requant, layer.activation, tables);
+      out[n] = requantizedOutput(acc, layer, n, tables);
     });
   },
 
@@ -85,6 +85,6 @@ export const summator = defineKind<SummatorLayer>()({
       for (const t of n.terms) addTerm(terms, t.input, t.weight);
       return { bias: n.bias, terms };
     });
-    return linearLayer(flatSource(layer), rows, layer.requant, activationTable(layer, tables));
+    return linearLayer(flatSource(layer), rows, outputRequants(layer, rows.length, rows.length), activationTable(layer, tables));
   },
 });

@@ -33,8 +33,12 @@ export interface LayerPlan {
   ops: OpCounts;
   /** bytes of const parameters in flash (weights, biases, index tables), excluding shared LUTs */
   paramBytes: number;
-  /** null for the output layer, which writes into the caller's buffer */
+  /** null for the output layer, which writes into the caller's buffer, and for views of it or of the input */
   slot: BufferSlot | null;
+  /** the layer whose bytes hold this output ("input" for the model input): itself, or for a view, what it views */
+  storage: string;
+  /** a view (reshape) that runs no code: its bytes are its storage's */
+  isView: boolean;
 }
 
 export interface TableDedup {
@@ -57,13 +61,16 @@ export interface Plan {
 
 export function planGraph(graph: Graph): Plan {
   const tables = dedupTables(graph);
-  const slots = planArena(graph);
+  const storage = storageOf(graph);
+  const slots = planArena(graph, storage);
   const layers = graph.layers.map((layer) => ({
     id: layer.id,
     kind: layer.kind,
     ops: kindOf(layer).ops(layer),
     paramBytes: lowerLayer(layer, tables).reduce((sum, a) => sum + arrayBytes(a), 0),
-    slot: slots.get(layer.id) ?? null,
+    slot: slots.get(storage.get(layer.id)!) ?? null,
+    storage: storage.get(layer.id)!,
+    isView: isView(graph, layer),
   }));
   const totals = layers.reduce((sum, l) => addOps(sum, l.ops), zeroOps());
   const arenaBytes = Math.max(0, ...[...slots.values()].map((s) => s.offset + s.size));
@@ -106,12 +113,25 @@ export function lowerLayer(layer: Layer, tables: TableDedup): ConstArray[] {
   return kindOf(layer).lower(layer, (t) => tables.remap[t]!);
 }
 
-function planArena(graph: Graph): Map<string, BufferSlot> {
+/** A view runs no code and has no bytes of its own, except as the model output (then it copies). */
+const isView = (graph: Graph, layer: Layer): boolean => kindOf(layer).view === true && layer.id !== graph.outputId;
+
+/** Tensor id -> the id whose bytes hold it: views share their input's bytes. */
+function storageOf(graph: Graph): Map<string, string> {
+  const storage = new Map<string, string>([[INPUT_ID, INPUT_ID]]);
+  for (const layer of graph.layers) storage.set(layer.id, isView(graph, layer) ? storage.get(layer.input)! : layer.id);
+  return storage;
+}
+
+function planArena(graph: Graph, storage: Map<string, string>): Map<string, BufferSlot> {
+  // a buffer lives until the last read of it or of any view of it
   const lastRead = new Map<string, number>();
-  graph.layers.forEach((layer, step) => lastRead.set(layer.input, step));
+  graph.layers.forEach((layer, step) => {
+    if (!isView(graph, layer)) lastRead.set(storage.get(layer.input)!, step);
+  });
   const tensors: BufferSlot[] = graph.layers
     .map((layer, step) => ({ layer, step }))
-    .filter(({ layer }) => layer.id !== graph.outputId)
+    .filter(({ layer }) => layer.id !== graph.outputId && !isView(graph, layer))
     .map(({ layer, step }) => ({
       layerId: layer.id,
       offset: 0,

@@ -21,6 +21,11 @@ import { flatTables, minMaxValue, tableBase, type MinMaxCsr } from "../ir/minmax
 import { firstMaxIndex } from "../kinds/argmax.js";
 import { requantize } from "../reference/requant.js";
 
+/** A model the robustness tools cannot analyse (not a classifier, or a layer they cannot lower). */
+export class RobustnessUsageError extends Error {
+  override name = "UsageError";
+}
+
 export const IDENTITY_TABLE: Int8Array = Int8Array.from({ length: 256 }, (_, i) => i - 128);
 
 interface FlatCommon {
@@ -63,7 +68,8 @@ export interface FlatLinear extends FlatCommon {
   weight: Int32Array;
   /** bias plus the constant contribution of padded reads */
   bias: Float64Array;
-  requant: Requant;
+  /** how each row's accumulator becomes its output (per output channel when scales differ) */
+  requant: RowRule[];
   activation?: Int8Array;
   /** weight of user k (parallel to users) */
   userWeight: Int32Array;
@@ -169,7 +175,7 @@ export function endNeuron(b: MinMaxBuilder): void {
 export function linearLayer(
   common: FlatSource,
   rows: { bias: number; terms: Map<number, number> }[],
-  requant: Requant,
+  requant: RowRule[],
   activation: Int8Array | undefined,
 ): FlatLinear {
   const rowStart = new Int32Array(rows.length + 1);
@@ -222,8 +228,8 @@ export function linearAcc(l: FlatLinear, x: ArrayLike<number>, r: number): numbe
   return acc;
 }
 
-export function linearOut(l: FlatLinear, acc: number): number {
-  const q = requantize(acc, l.requant);
+export function linearOut(l: FlatLinear, acc: number, r: number): number {
+  const q = rowValue(l.requant[r]!, acc);
   return l.activation ? l.activation[q + 128]! : q;
 }
 
@@ -240,7 +246,7 @@ export function evalLayer(l: FlatLayer, x: ArrayLike<number>, out: Int8Array, ac
       for (let r = 0; r < l.size; r++) {
         const a = linearAcc(l, x, r);
         if (acc) acc[r] = a;
-        out[r] = linearOut(l, a);
+        out[r] = linearOut(l, a, r);
       }
       break;
   }
@@ -264,6 +270,35 @@ export function scoresOf(fg: FlatGraph, values: Int8Array[]): Int8Array {
 
 export function predictFlat(fg: FlatGraph, input: Int8Array): number {
   return firstMaxIndex(scoresOf(fg, runFlat(fg, input)));
+}
+
+/**
+ * How a linear row's accumulator becomes its int8 output: a requantization, or the rounded mean
+ * of an average pool (sum / divisor, halves away from zero, clamped). Both are monotone
+ * non-decreasing in the accumulator, which the interval bounds rely on.
+ */
+export type RowRule = Requant | MeanRule;
+
+export interface MeanRule {
+  divisor: number;
+  min: number;
+  max: number;
+}
+
+const isMean = (rule: RowRule): rule is MeanRule => "divisor" in rule;
+
+export function rowValue(rule: RowRule, acc: number): number {
+  if (!isMean(rule)) return requantize(acc, rule);
+  const half = Math.trunc(rule.divisor / 2);
+  const mean = Math.trunc((acc > 0 ? acc + half : acc - half) / rule.divisor);
+  return Math.min(Math.max(mean, rule.min), rule.max);
+}
+
+/** The real factor a row's accumulator is scaled by, and the offset and range after it. */
+export function rowScale(rule: RowRule): { scale: number; offset: number; min: number; max: number } {
+  return isMean(rule)
+    ? { scale: 1 / rule.divisor, offset: 0, min: rule.min, max: rule.max }
+    : { scale: rule.multiplier / 2 ** rule.shift, offset: rule.offset, min: rule.min ?? -128, max: rule.max ?? 127 };
 }
 
 /** The source fields of a layer's lowered form. */

@@ -4,11 +4,9 @@
  */
 import { INPUT_ID, shapeSize, type Graph } from "../ir/index.js";
 import { kindOf } from "../kinds/registry.js";
-import type { FlatGraph, FlatLayer } from "./flat.js";
+import { RobustnessUsageError, type FlatGraph, type FlatLayer } from "./flat.js";
 
-export class RobustnessUsageError extends Error {
-  override name = "UsageError";
-}
+export { RobustnessUsageError } from "./flat.js";
 
 /** Lowers a graph; refuses models that are not classifiers. */
 export function flattenGraph(graph: Graph): FlatGraph {

@@ -30,8 +30,8 @@
  * not compose (values of one layer are correlated, the box forgets it), so certification is sound
  * but incomplete: a certified sample is provably robust, an uncertified one may still be robust.
  */
-import { requantize } from "../reference/requant.js";
-import { runFlat, scoresOf, type FlatGraph, type FlatLayer, type FlatLinear, type FlatMinMax } from "./flat.js";
+import { rowValue, runFlat, scoresOf, type FlatGraph, type FlatLayer, type FlatLinear, type FlatMinMax, type RowRule } from "./flat.js";
+import type { Requant } from "../ir/index.js";
 import { firstMaxIndex } from "../kinds/argmax.js";
 
 /** Integer intervals of every value of one tensor. */
@@ -270,8 +270,8 @@ function linearBounds(l: FlatLinear, inp: Box, out: Box, accLo?: Float64Array, a
     }
     if (accLo) accLo[r] = a;
     if (accHi) accHi[r] = b;
-    const qa = requantize(a, l.requant);
-    const qb = requantize(b, l.requant);
+    const qa = rowValue(l.requant[r]!, a);
+    const qb = rowValue(l.requant[r]!, b);
     if (l.activation) {
       out.lo[r] = tableMin(l.activation, qa, qb);
       out.hi[r] = tableMax(l.activation, qa, qb);
@@ -348,23 +348,34 @@ export function marginLower(l: FlatLinear, c: number, j: number, inp: Box): numb
 export function certifiedClass(fg: FlatGraph, prop: Propagation, c: number): boolean {
   const scores = prop.boxes[fg.scoreLayer + 1]!;
   const lin = fg.scoreLayer >= 0 ? fg.layers[fg.scoreLayer]! : undefined;
+  // the margin argument needs one single-rounding scale shared by the rows it compares
   const marginLayer = lin && lin.kind === "linear" && !lin.activation ? lin : undefined;
   const scoreInput = prop.boxes[fg.scoreLayer]!;
   for (let j = 0; j < fg.classes; j++) {
     if (j === c) continue;
     const ok = j < c ? scores.lo[c]! > scores.hi[j]! : scores.lo[c]! >= scores.hi[j]!;
     if (ok) continue;
-    if (!marginLayer) return false;
+    const rule = marginLayer?.requant[c];
+    if (!marginLayer || !rule || !sameSingleRounding(rule, marginLayer.requant[j]!)) return false;
     const m = marginLower(marginLayer, c, j, scoreInput);
     if (j > c) {
       if (m < 0) return false;
     } else {
       // (acc_c - acc_j) * multiplier >= 2^shift, and neither both-saturated case possible
       if (m <= 0 || scores.hi[j]! > 126 || scores.lo[c]! < -127) return false;
-      if (BigInt(m) * BigInt(marginLayer.requant.multiplier) < 1n << BigInt(marginLayer.requant.shift)) return false;
+      if (BigInt(m) * BigInt(rule.multiplier) < 1n << BigInt(rule.shift)) return false;
     }
   }
   return true;
+}
+
+/**
+ * Two rows requantize with the same single-rounding function over the full int8 range: the
+ * premise of the margin argument (monotone in acc, and a step of 2^shift moves the output by 1).
+ */
+function sameSingleRounding(a: RowRule, b: RowRule): a is Requant {
+  const plain = (r: RowRule): r is Requant => !("divisor" in r) && (r.rounding ?? "single") === "single" && (r.min ?? -128) === -128 && (r.max ?? 127) === 127;
+  return plain(a) && plain(b) && a.multiplier === b.multiplier && a.shift === b.shift && a.offset === b.offset;
 }
 
 export interface Certificate {

@@ -131,7 +131,7 @@ export class IncrementalNet {
           }
           for (let t = 0; t < touched; t++) {
             const o = touchedRows[t]!;
-            const v = linearOut(l, acc[o]!);
+            const v = linearOut(l, acc[o]!, o);
             if (v !== out[o]) {
               this.nextIdx[m] = o;
               this.nextOld[m++] = out[o]!;

@@ -12,7 +12,7 @@
  *   how much any score can move per int8 step of every pixel (rounding aside). For a linear score
  *   layer the pairwise margin gain scale * ||w_c - w_j||_1 bounds how fast a decision can flip.
  */
-import type { FlatGraph, FlatLayer, FlatLinear } from "./flat.js";
+import { rowScale, type FlatGraph, type FlatLayer, type FlatLinear } from "./flat.js";
 
 export interface TableFact {
   /** index in the model's `tables` */
@@ -79,7 +79,7 @@ function steepRanges(t: Int8Array): [number, number][] {
   return out;
 }
 
-const scaleOf = (l: FlatLinear) => l.requant.multiplier / 2 ** l.requant.shift;
+const scaleOf = (l: FlatLinear, r: number) => rowScale(l.requant[r]!).scale;
 
 function neuronGains(l: FlatLayer, slope: (t: Int8Array) => number): NeuronGain[] {
   switch (l.kind) {
@@ -94,9 +94,9 @@ function neuronGains(l: FlatLayer, slope: (t: Int8Array) => number): NeuronGain[
         return { index: n, gain };
       });
     case "linear": {
-      const scale = scaleOf(l);
       const act = l.activation ? slope(l.activation) : 1;
       return Array.from({ length: l.size }, (_, r) => {
+        const scale = scaleOf(l, r);
         let l1 = 0;
         for (let k = l.rowStart[r]!; k < l.rowStart[r + 1]!; k++) l1 += Math.abs(l.weight[k]!);
         return { index: r, gain: scale * l1 * act, l1, scale };
@@ -166,10 +166,18 @@ export function lipschitzReport(fg: FlatGraph): LipschitzReport {
     const rows = Array.from({ length: score.size }, (_, r) => dense(r));
     for (let c = 0; c < score.size; c++)
       for (let j = c + 1; j < score.size; j++) {
+        const [sc, sj] = [scaleOf(score, c), scaleOf(score, j)];
         let l1 = 0;
-        for (const [i, w] of rows[c]!) l1 += Math.abs(w - (rows[j]!.get(i) ?? 0));
-        for (const [i, w] of rows[j]!) if (!rows[c]!.has(i)) l1 += Math.abs(w);
-        const gain = scaleOf(score) * l1 * (score.activation ? slope(score.activation) : 1);
+        if (sc === sj) {
+          for (const [i, w] of rows[c]!) l1 += Math.abs(w - (rows[j]!.get(i) ?? 0));
+          for (const [i, w] of rows[j]!) if (!rows[c]!.has(i)) l1 += Math.abs(w);
+          l1 *= sc;
+        } else {
+          // rows with their own scales: bound the two rows separately
+          for (const [, w] of rows[c]!) l1 += sc * Math.abs(w);
+          for (const [, w] of rows[j]!) l1 += sj * Math.abs(w);
+        }
+        const gain = l1 * (score.activation ? slope(score.activation) : 1);
         if (!marginGain || gain > marginGain.gain) marginGain = { gain, classes: [c, j] };
       }
   }

@@ -9,7 +9,7 @@
  *                    (except in the score layer, whose accumulators are the attack's target).
  * It only steers the search; every candidate is scored on the int8 model.
  */
-import type { FlatGraph, FlatLayer } from "./flat.js";
+import { rowScale, type FlatGraph, type FlatLayer } from "./flat.js";
 
 const K = 2;
 
@@ -65,14 +65,15 @@ function backLayer(l: FlatLayer, x: Int8Array, acc: Float64Array | undefined, gO
       }
       break;
     case "linear": {
-      const scale = l.requant.multiplier / 2 ** l.requant.shift;
       for (let r = 0; r < l.size; r++) {
+        const rq = rowScale(l.requant[r]!);
+        const scale = rq.scale;
         let go = gOut[r]! * scale;
         if (go === 0) continue;
         if (acc && !isScore) {
           // saturation is a flat region (a ReLU made of offset -128 and the clamp): no gradient
-          const real = acc[r]! * scale + l.requant.offset;
-          if (real < -128.5 || real > 127.5) continue;
+          const real = acc[r]! * scale + rq.offset;
+          if (real < rq.min - 0.5 || real > rq.max + 0.5) continue;
           if (l.activation) go *= slopeAt(l.activation, Math.max(-128, Math.min(127, Math.round(real))));
         }
         for (let k = l.rowStart[r]!; k < l.rowStart[r + 1]!; k++) gIn[l.col[k]!]! += go * l.weight[k]!;

@@ -30,10 +30,28 @@ export function randomModel(seed: number, name = `random_${seed}`): ModelFileInp
     prev = spec.id;
     shape = next;
   };
-  const windowOut = (k: [number, number], s: [number, number], p: number[]): [number, number] => [
-    Math.floor((shape[0] + p[0]! + p[2]! - k[0]) / s[0]) + 1,
-    Math.floor((shape[1] + p[1]! + p[3]! - k[1]) / s[1]) + 1,
+  const windowOut = (k: [number, number], s: [number, number], p: number[], d: [number, number] = [1, 1]): [number, number] => [
+    Math.floor((shape[0] + p[0]! + p[2]! - ((k[0] - 1) * d[0] + 1)) / s[0]) + 1,
+    Math.floor((shape[1] + p[1]! + p[3]! - ((k[1] - 1) * d[1] + 1)) / s[1]) + 1,
   ];
+  // kinds added later draw from their own generator, so the layers before them stay as they were
+  const extra = new Rng(seed + 104729);
+  /** single or TFLite double rounding, sometimes a fused activation range */
+  const requantTflite = () => {
+    const double = extra.next() < 0.5;
+    const range = extra.pick([[-128, 127], [extra.int(-128, 0), 127], [extra.int(-128, -60), extra.int(0, 127)]]) as [number, number];
+    return {
+      multiplier: double ? extra.int(2 ** 30, 2 ** 31 - 1) : extra.pick([1, extra.int(1, 1000), extra.int(2 ** 20, 2 ** 31 - 1)]),
+      shift: double ? extra.int(31, 50) : extra.int(0, 40),
+      offset: extra.int(-20, 20),
+      ...(double ? { rounding: "double" as const } : {}),
+      ...(range[0] > -128 || range[1] < 127 ? { min: range[0], max: range[1] } : {}),
+    };
+  };
+  const perChannel = (channels: number) =>
+    extra.next() < 0.5
+      ? undefined
+      : { multiplier: Array.from({ length: channels }, () => extra.int(2 ** 30, 2 ** 31 - 1)), shift: Array.from({ length: channels }, () => extra.int(31, 45)) };
 
   // strong_conv
   {
@@ -55,9 +73,55 @@ export function randomModel(seed: number, name = `random_${seed}`): ModelFileInp
     const [min, max] = bounds.pick([[-128, 127], [0, 127], [-128, 0], [-1, 1], [bounds.int(-128, 0), bounds.int(0, 127)]]) as [number, number];
     push({ id: "relu", kind: "clamp", input: prev, min, max }, shape);
   }
+  if (shape[0] >= 4 && shape[1] >= 4) {
+    // a dilated convolution: taps two apart
+    const filters = extra.int(1, 3);
+    const kernel: [number, number] = [2, 2];
+    const padding = [extra.int(0, 2), extra.int(0, 2), extra.int(0, 2), extra.int(0, 2)] as [number, number, number, number];
+    const [oh, ow] = windowOut(kernel, [1, 1], padding, [2, 2]);
+    push(
+      {
+        id: "dilated", kind: "conv2d", input: prev, filters, kernel, dilation: [2, 2], padding, padValue: extra.int(-128, 127),
+        weights: encodeInt8(extra.int8Array(filters * 4 * shape[2])),
+        bias: Array.from({ length: filters }, () => extra.int(-100000, 100000)),
+        requant: requantTflite(), perChannel: perChannel(filters),
+      },
+      [oh, ow, filters],
+    );
+  }
+  {
+    const depthMultiplier = extra.int(1, 2);
+    const kernel: [number, number] = [extra.int(1, Math.min(3, shape[0])), extra.int(1, Math.min(3, shape[1]))];
+    const dilation: [number, number] = [kernel[0] > 1 && shape[0] >= 5 ? extra.int(1, 2) : 1, kernel[1] > 1 && shape[1] >= 5 ? extra.int(1, 2) : 1];
+    const eff = [(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1];
+    const padding = [extra.int(0, eff[0]! - 1), extra.int(0, eff[1]! - 1), extra.int(0, eff[0]! - 1), extra.int(0, eff[1]! - 1)] as [number, number, number, number];
+    const stride: [number, number] = [extra.int(1, 2), extra.int(1, 2)];
+    const outChannels = shape[2] * depthMultiplier;
+    const [oh, ow] = windowOut(kernel, stride, padding, dilation);
+    push(
+      {
+        id: "dw", kind: "depthwise_conv2d", input: prev, depthMultiplier, kernel, stride, dilation, padding, padValue: extra.int(-128, 127),
+        weights: encodeInt8(extra.int8Array(kernel[0] * kernel[1] * outChannels)),
+        bias: Array.from({ length: outChannels }, () => extra.int(-100000, 100000)),
+        requant: requantTflite(), perChannel: perChannel(outChannels),
+      },
+      [oh, ow, outChannels],
+    );
+  }
+  if (shape[0] >= 3 && shape[1] >= 3) {
+    const pool: [number, number] = [extra.int(2, 3), extra.int(2, 3)];
+    const padding = extra.next() < 0.5 ? undefined : ([extra.int(0, pool[0] - 1), extra.int(0, pool[1] - 1), extra.int(0, pool[0] - 1), extra.int(0, pool[1] - 1)] as [number, number, number, number]);
+    const stride: [number, number] = [extra.int(1, 2), extra.int(1, 2)];
+    const [oh, ow] = windowOut(pool, stride, padding ?? [0, 0, 0, 0]);
+    const range = extra.next() < 0.3 ? { min: extra.int(-128, -10), max: extra.int(0, 127) } : {};
+    push({ id: "avg", kind: "avgpool", input: prev, pool, stride, padding, ...range }, [oh, ow, shape[2]]);
+  }
   if (shape[0] >= 2 && shape[1] >= 2) {
-    const [oh, ow] = windowOut([2, 2], [2, 2], [0, 0, 0, 0]);
-    push({ id: "pool", kind: "maxpool", input: prev, pool: [2, 2] }, [oh, ow, shape[2]]);
+    const padded = extra.next() < 0.4;
+    const padding: [number, number, number, number] = padded ? [0, 0, 1, 1] : [0, 0, 0, 0];
+    const range = extra.next() < 0.3 ? { min: extra.int(-128, -10), max: extra.int(0, 127) } : {};
+    const [oh, ow] = windowOut([2, 2], [2, 2], padding);
+    push({ id: "pool", kind: "maxpool", input: prev, pool: [2, 2], ...(padded ? { padding } : {}), ...range }, [oh, ow, shape[2]]);
   }
   {
     const filters = rng.int(1, 4);
@@ -70,11 +134,13 @@ export function randomModel(seed: number, name = `random_${seed}`): ModelFileInp
         weights: encodeInt8(rng.int8Array(filters * kernel[0] * kernel[1] * shape[2])),
         bias: Array.from({ length: filters }, () => rng.int(-100000, 100000)),
         requant: requant(), activation: rng.next() < 0.5 ? table() : undefined,
+        ...(extra.next() < 0.5 ? { requant: requantTflite(), perChannel: perChannel(filters) } : {}),
       },
       [oh, ow, filters],
     );
   }
   const flat = shape[0] * shape[1] * shape[2];
+  push({ id: "flat", kind: "reshape", input: prev, shape: [1, 1, flat] }, [1, 1, flat]);
   {
     const units = rng.int(3, 12);
     push(

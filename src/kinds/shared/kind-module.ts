@@ -71,6 +71,11 @@ export interface KindModule<S extends z.ZodObject, L extends LayerCommon, Vars e
   templateVars(layer: L, ctx: TemplateContext): Vars;
   /** the robustness form, over the model's decoded tables */
   robustness(layer: L, tables: readonly Int8Array[]): RobustnessForm;
+  /**
+   * true when the output is the input's bytes under another shape (reshape): the plan gives it
+   * no buffer and no code runs, unless it is the model output (then its template copies)
+   */
+  view?: boolean;
 }
 
 /**
