@@ -196,6 +196,7 @@ export class CheckedByteBuffer extends flatbuffers.ByteBuffer {
     if (this.copyBudget < 0) {
       throw new FlatbufferError(`${what} at byte ${offset}: the constant buffers together hold more bytes than the file (aliased data)`);
     }
-    return this.data.slice(offset, offset + length);
+    // a fresh Uint8Array (not .slice(): on a Node Buffer that is a view, not a copy)
+    return new Uint8Array(this.data.subarray(offset, offset + length));
   }
 }

@@ -127,7 +127,8 @@ const generated = fb as unknown as Readonly<Record<string, unknown>>;
 export function readTfliteFile(path: string): TfliteGraph {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    const buf = readFileSync(path);
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   } catch (err) {
     throw new ModelError("", `cannot read TFLite file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
