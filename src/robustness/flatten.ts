@@ -4,11 +4,11 @@
  */
 import { INPUT_ID, shapeSize, type Graph } from "../ir/index.js";
 import { kindOf } from "../kinds/registry.js";
+import { RobustnessUsageError } from "./errors.js";
 import type { FlatGraph, FlatLayer } from "./flat.js";
 
-export class RobustnessUsageError extends Error {
-  override name = "UsageError";
-}
+// Kind modules throw it from their `robustness` form, so it lives in its own module (no import cycle).
+export { RobustnessUsageError };
 
 /** Lowers a graph; refuses models that are not classifiers. */
 export function flattenGraph(graph: Graph): FlatGraph {
