@@ -69,6 +69,7 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
     helpers: {
       requantize: runtime.has("requantize"),
       readPadded: runtime.has("read_padded"),
+      fixedPoint: runtime.has("fixed_point"),
     },
     layers,
     calls: graph.layers.map((layer, index) => ({

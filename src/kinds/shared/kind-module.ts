@@ -44,8 +44,12 @@ export interface BaseTemplateVars {
   outW: number;
 }
 
-/** Plain C helpers under c-templates/runtime/ that a layer's code calls. */
-export type RuntimeHelper = "requantize" | "read_padded";
+/**
+ * Plain C helpers that a layer's code calls, pasted once per model: `sn_requantize` and
+ * `sn_read_padded` (in c-templates/model.c.ejs), gemmlowp's fixed point `sn_fp_*`
+ * (c-templates/runtime/fixed-point.c.ejs).
+ */
+export type RuntimeHelper = "requantize" | "read_padded" | "fixed_point";
 
 /**
  * The robustness form of a layer: a uniform table / min-max / linear layer (src/robustness/flat.ts),
