@@ -11,12 +11,13 @@ import { dense } from "./dense.js";
 import { lut } from "./lut.js";
 import { maxpool } from "./maxpool.js";
 import type { BuildContext, KindModule } from "./shared/kind-module.js";
+import { softmax } from "./softmax.js";
 import { strong } from "./strong.js";
 import { strongConv } from "./strong_conv.js";
 import { summator } from "./summator.js";
 
 /** Every kind, once. The order is the order of the file schema's union (it only affects messages). */
-const MODULES = [lut, strong, strongConv, summator, dense, conv2d, maxpool, argmax, clamp] as const;
+const MODULES = [lut, strong, strongConv, summator, dense, conv2d, maxpool, argmax, clamp, softmax] as const;
 
 type Module = (typeof MODULES)[number];
 
