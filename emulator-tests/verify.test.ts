@@ -1,7 +1,8 @@
 /**
  * The end-to-end contract: generated C, built for each core with arm-none-eabi-gcc and run in
  * qemu-system-arm, is bit-exact with the TypeScript reference, for every shipped model on an M0,
- * M3, M4 and M7 machine and for random models that use every layer kind.
+ * M3, M4 and M7 machine, for random models that use every layer kind, and for random models'
+ * scores through a softmax.
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { generateC } from "../src/codegen/index.js";
 import { parseModel } from "../src/format/load.js";
 import { getBoard, type Board } from "../src/firmware/index.js";
 import { buildGraph, loadGraph, type Graph } from "../src/ir/index.js";
+import { softmaxParams } from "../src/kinds/softmax.js";
 import { BudgetError } from "../src/plan/fit.js";
 import { predict, runTrace } from "../src/reference/interpreter.js";
 import { testVectors } from "../src/verify/vectors.js";
@@ -59,6 +61,23 @@ describe("random models with every layer kind", () => {
       const report = await verifyModel({ graph, board, count: 25, dataset: null, seed });
       expect(report.firstMismatch).toBeNull();
       expect(report.vectors).toMatchObject({ total: 25, datasetSamples: 0, edge: 3, random: 22 });
+    },
+  );
+});
+
+describe("softmax, which the random models cannot hold (the robustness tools refuse it)", () => {
+  it.each(CORE_BOARDS.map((b, i) => [b.name, 130 + i, b] as const))(
+    "on %s, seed %i: a random model's scores through a softmax, every layer bit-exact",
+    async (_name, seed, board) => {
+      const model = randomModel(seed, `softmax_${seed}`);
+      if (model.layers.at(-1)!.kind === "argmax") model.layers.pop();
+      const scores = model.layers.at(-1)!.id;
+      model.layers.push({ id: "probs", kind: "softmax", input: scores, ...softmaxParams(1, [1 / 255, 1 / 16, 0.1, 0.5][seed % 4]!) });
+      model.output = "probs";
+      const graph = buildGraph(parseModel(model));
+      const report = await verifyModel({ graph, board, count: 25, dataset: null, seed });
+      expect(report.firstMismatch).toBeNull();
+      expect(report.passed).toBe(true);
     },
   );
 });

@@ -140,6 +140,20 @@ describe("model file validation", () => {
     expect(graph.layers[0]).toMatchObject({ kind: "clamp", min: 0, max: 127, inputShape: [4, 4, 1], outputShape: [4, 4, 1] });
   });
 
+  it("refuses a softmax TFLite's kernel cannot run: rows over 511 values, shifted differences beyond int32, bad fields", () => {
+    const params = { inputMultiplier: 1077952640, inputLeftShift: 19, diffMin: -3968 };
+    const softmaxFirst = (p: object) => (m: any) => (m.layers[0].input = "p") && m.layers.unshift({ id: "p", kind: "softmax", input: "input", ...params, ...p });
+    const wide = (m: any) => {
+      m.input.shape = [1, 1, 512];
+      softmaxFirst({})(m);
+    };
+    expectRefused(wide, "layers[0].input", /softmax over rows of 512 values; .* at most 511/);
+    expectRefused(softmaxFirst({ inputLeftShift: 24, diffMin: -200 }), "layers[0].diffMin", /a difference of -200 shifted left by 24 overflows int32; TFLite's diffMin for this shift is -124/);
+    expectRefused(softmaxFirst({ inputMultiplier: 0 }), "layers[0].inputMultiplier", />=1/);
+    expectRefused(softmaxFirst({ inputLeftShift: 32 }), "layers[0].inputLeftShift", /<=31/);
+    expectRefused(softmaxFirst({ diffMin: 1 }), "layers[0].diffMin", /<=0/);
+  });
+
   it("refuses a cycle, naming it", () => {
     // cls reads sum, sum reads s, s reads sum: the walk back from the output meets sum twice.
     expectRefused((m) => (m.layers[0].input = "sum"), "layers[1].input", /cycle: sum -> s -> sum/);
@@ -166,7 +180,7 @@ describe("model file validation", () => {
   });
 
   it("refuses an unknown layer kind and unknown fields", () => {
-    expectRefused((m) => (m.layers[2].kind = "softmax"), "layers[2].kind", /./);
+    expectRefused((m) => (m.layers[2].kind = "gelu"), "layers[2].kind", /./);
     expectRefused((m) => (m.layers[2].dropout = 0.5), "layers[2]", /dropout/);
   });
 

@@ -1,7 +1,7 @@
 /**
  * The registry of layer kinds keeps its promises: every kind has its C template, its line in the
- * format docs, and a place in the random models that the C-vs-reference and robustness tests run;
- * and the small kind added by docs/adding-a-kind.md computes what it says.
+ * format docs, and a place in the random models that the C-vs-reference and robustness tests run
+ * (or, for a kind the robustness tools refuse, its own C-vs-reference test); and the small kind added by docs/adding-a-kind.md computes what it says.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,15 +17,29 @@ import { tinyModel } from "./helpers/tiny-models.js";
 const root = join(import.meta.dirname, "..");
 const kinds = Object.keys(KINDS);
 
+/**
+ * Kinds the random models cannot hold, with the test that runs their C against the reference
+ * instead: every random model also goes through the robustness tools, which refuse softmax.
+ */
+const COVERED_ELSEWHERE: Record<string, string> = { softmax: "test/softmax.test.ts" };
+
 describe("every registered kind", () => {
   it.each(kinds)("%s has a C template and a line in docs/model-format.md", (kind) => {
     expect(existsSync(join(root, "c-templates", "layers", `${kind}.c.ejs`))).toBe(true);
     expect(readFileSync(join(root, "docs", "model-format.md"), "utf8")).toContain(`**\`${kind}\`**`);
   });
 
-  it("appears in the random models the C and robustness tests run", () => {
-    const used = new Set(Array.from({ length: 8 }, (_, i) => randomModel(i + 1).layers.map((l) => l.kind)).flat());
-    expect([...used].sort()).toEqual([...kinds].sort());
+  it("appears in the random models the C and robustness tests run, or has its own C test", () => {
+    const used = new Set<string>(Array.from({ length: 8 }, (_, i) => randomModel(i + 1).layers.map((l) => l.kind)).flat());
+    const elsewhere = Object.keys(COVERED_ELSEWHERE);
+    expect([...used, ...elsewhere].sort()).toEqual([...kinds].sort());
+    for (const kind of elsewhere) expect(used.has(kind), `${kind} is in the random models after all`).toBe(false);
+  });
+
+  it.each(Object.entries(COVERED_ELSEWHERE))("%s, outside the random models, is checked against the C by %s", (kind, file) => {
+    const text = readFileSync(join(root, file), "utf8");
+    expect(text).toContain(`kind: "${kind}"`);
+    expect(text).toContain("buildHost");
   });
 });
 

@@ -25,6 +25,7 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "requantize_double.c", name: "sn_requantize_double" },
   { file: "clamp.c", name: "sn_clamp" },
   { file: "read_padded.c", name: "sn_read_padded" },
+  { file: "fixed_point.c", name: "sn_fp_mul" },
 ];
 
 /** The text of a runtime file as pasted into a model: without its `#include` lines. */

@@ -18,6 +18,7 @@ export type { MaxPoolLayer } from "../kinds/maxpool.js";
 export type { ArgmaxLayer } from "../kinds/argmax.js";
 export type { LutLayer } from "../kinds/lut.js";
 export type { ClampLayer } from "../kinds/clamp.js";
+export type { SoftmaxLayer } from "../kinds/softmax.js";
 
 /** [height, width, channels]; channels are fastest in memory. */
 export type Shape = readonly [number, number, number];

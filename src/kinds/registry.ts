@@ -14,12 +14,13 @@ import { lut } from "./lut.js";
 import { maxpool } from "./maxpool.js";
 import { reshape } from "./reshape.js";
 import type { BuildContext, KindModule } from "./shared/kind-module.js";
+import { softmax } from "./softmax.js";
 import { strong } from "./strong.js";
 import { strongConv } from "./strong_conv.js";
 import { summator } from "./summator.js";
 
 /** Every kind, once. The order is the order of the file schema's union (it only affects messages). */
-const MODULES = [lut, strong, strongConv, summator, dense, conv2d, depthwiseConv2d, maxpool, avgpool, argmax, clamp, reshape] as const;
+const MODULES = [lut, strong, strongConv, summator, dense, conv2d, depthwiseConv2d, maxpool, avgpool, argmax, clamp, reshape, softmax] as const;
 
 type Module = (typeof MODULES)[number];
 

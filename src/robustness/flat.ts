@@ -21,10 +21,7 @@ import { flatTables, minMaxValue, tableBase, type MinMaxCsr } from "../ir/minmax
 import { firstMaxIndex } from "../kinds/argmax.js";
 import { requantize } from "../reference/requant.js";
 
-/** A model the robustness tools cannot analyse (not a classifier, or a layer they cannot lower). */
-export class RobustnessUsageError extends Error {
-  override name = "UsageError";
-}
+export { RobustnessUsageError } from "./errors.js";
 
 export const IDENTITY_TABLE: Int8Array = Int8Array.from({ length: 256 }, (_, i) => i - 128);
 
