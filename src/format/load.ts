@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { importModel, isImported } from "../import/index.js";
 import { writeFileAtomic } from "../util/fs.js";
 import { ModelError, formatPath } from "./errors.js";
 import { FORMAT_NAME, FORMAT_VERSION, modelFileSchema, type ModelFile, type ModelFileInput } from "./schema.js";
@@ -13,8 +14,9 @@ export function parseModel(json: unknown): ModelFile {
   return result.data;
 }
 
-/** Reads and parses a model file from disk. */
+/** Reads and parses a model file from disk; a `.tflite` file is imported first (src/import). */
 export function loadModelFile(path: string): ModelFile {
+  if (isImported(path)) return parseModel(importModel(path));
   let text: string;
   try {
     text = readFileSync(path, "utf8");
