@@ -9,6 +9,9 @@ import { join } from "node:path";
 import * as flatbuffers from "flatbuffers";
 import { describe, expect, it } from "vitest";
 import { ModelError } from "../src/format/errors.js";
+import { parseModel } from "../src/format/load.js";
+import { convertTflite } from "../src/import/tflite/convert.js";
+import { buildGraph } from "../src/ir/index.js";
 import { describeUnsupported, readTflite, readTfliteFile, type TfliteGraph } from "../src/import/tflite/read.js";
 import * as fb from "../src/import/tflite/schema/schema_generated.js";
 import { Rng } from "../src/util/random.js";
@@ -535,7 +538,7 @@ describe("fuzz: mutated fixtures are read or refused with a ModelError, nothing 
   it("2,570 seeded mutations of the seven fixtures", () => {
     const rng = new Rng(0x7f11e);
     const donors = MODELS.map(fixtureBytes);
-    const stats = { files: 0, read: 0, refused: 0 };
+    const stats = { files: 0, read: 0, refused: 0, imported: 0 };
     const reasons = new Map<string, number>();
     const started = performance.now();
     for (const [name, n] of PLAN) {
@@ -545,9 +548,20 @@ describe("fuzz: mutated fixtures are read or refused with a ModelError, nothing 
         const file = `${name}#${i}(${kind})`;
         const t0 = performance.now();
         try {
-          checkGraph(readTflite(bytes, file));
+          const graph = readTflite(bytes, file);
+          checkGraph(graph);
           stats.read++;
+          // a file that reads goes on through the whole import: conversion and graph validation
+          try {
+            buildGraph(parseModel(convertTflite(graph)));
+            stats.imported++;
+          } catch (err) {
+            if (!(err instanceof ModelError)) {
+              throw new Error(`${file}: the import threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}, not a ModelError`);
+            }
+          }
         } catch (err) {
+          if (err instanceof Error && err.message.includes("the import threw")) throw err;
           if (!(err instanceof ModelError)) {
             throw new Error(`${file}: readTflite threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}, not a ModelError`);
           }
@@ -565,7 +579,7 @@ describe("fuzz: mutated fixtures are read or refused with a ModelError, nothing 
     }
     const seconds = (performance.now() - started) / 1000;
     console.log(
-      `tflite fuzz: ${stats.files} mutated files in ${seconds.toFixed(1)} s: ${stats.read} read, ${stats.refused} refused with a ModelError; ${reasons.size} distinct reasons`,
+      `tflite fuzz: ${stats.files} mutated files in ${seconds.toFixed(1)} s: ${stats.read} read (${stats.imported} imported end to end), ${stats.refused} refused with a ModelError; ${reasons.size} distinct reasons`,
     );
     if (process.env.TFLITE_FUZZ_REASONS) console.log([...reasons].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${c}\t${r}`).join("\n"));
     expect(stats.files).toBeGreaterThanOrEqual(1000);

@@ -9,6 +9,7 @@ import { registerCompile } from "./commands/compile.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerExport } from "./commands/export.js";
 import { registerFlash } from "./commands/flash.js";
+import { registerImport } from "./commands/import.js";
 import { registerReport } from "./commands/report.js";
 import { registerRobustness } from "./commands/robustness.js";
 import { registerTrain } from "./commands/train.js";
@@ -43,6 +44,7 @@ Examples:
   strongnet robustness models/mnist_demo.json --eps 1,2,4,8,16 --samples 200
   strongnet report models/mnist_demo.json --boards all --html report.html --max-flash 64K`,
     );
+  registerImport(program);
   registerCompile(program);
   registerVerify(program);
   registerBoards(program);

@@ -191,6 +191,8 @@ class Converter {
   private quant(t: TfliteTensor, field: string): TensorQuantization {
     const q = quantizationOf(t);
     if (!q) throw new ModelError(field, `tensor "${t.name}" has no quantization parameters`);
+    if (!(q.scale > 0) || !Number.isFinite(q.scale)) throw new ModelError(field, `tensor "${t.name}" has scale ${q.scale}; a scale must be positive and finite`);
+    if (!Number.isInteger(q.zeroPoint) || q.zeroPoint < -128 || q.zeroPoint > 127) throw new ModelError(field, `tensor "${t.name}" has zero point ${q.zeroPoint}; an int8 zero point is -128..127`);
     return q;
   }
 
@@ -216,6 +218,7 @@ class Converter {
   /** One requantization per output channel from real scales; scalar when they all agree. */
   private requant(op: TfliteOperator, scales: number[], out: TensorQuantization): { requant: Requant; perChannel?: { multiplier: number[]; shift: number[] } } {
     const fixed = scales.map((s, c) => {
+      if (!(s > 0) || !Number.isFinite(s)) throw new ModelError(this.at(op, "inputs[1]"), `output channel ${c}: the effective scale ${s} is not positive and finite (check the weight scales)`);
       const m = tfliteMultiplier(s);
       if (!m) throw new ModelError(this.at(op, "inputs[1]"), `output channel ${c}: the effective scale ${s} is below 2^-31 (TFLite flushes it to zero); not supported`);
       // single rounding: TFLite shift e = 31 - shift stays the same number in this format
