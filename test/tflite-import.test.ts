@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ModelError } from "../src/format/errors.js";
 import { loadModelFile } from "../src/format/load.js";
+import { generateC } from "../src/codegen/index.js";
 import { readTfliteFile } from "../src/import/tflite/read.js";
 import { buildGraph, type Graph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
@@ -180,3 +181,16 @@ function bmpAsInt8(path: string): Int8Array {
   }
   return out;
 }
+
+describe("the generated header states the imported input and output quantization", () => {
+  it("as INPUT_SCALE / INPUT_ZERO_POINT and OUTPUT_SCALE / OUTPUT_ZERO_POINT macros", () => {
+    const { graph } = load("hello_world_int8.tflite");
+    const { header } = generateC(graph);
+    const macro = (name: string) => header.match(new RegExp(`#define HELLO_WORLD_INT8_${name} +(\\S+)`))?.[1];
+    // the float literal reads back to the float32 scale of the tensor
+    expect(Math.fround(parseFloat(macro("INPUT_SCALE")!))).toBe(Math.fround(quantization(graph, "inputQuantization").scale));
+    expect(macro("INPUT_ZERO_POINT")).toBe("(-128)");
+    expect(Math.fround(parseFloat(macro("OUTPUT_SCALE")!))).toBe(Math.fround(quantization(graph, "outputQuantization").scale));
+    expect(macro("OUTPUT_ZERO_POINT")).toBe("5");
+  });
+});

@@ -63,6 +63,9 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
     outputShape: graph.outputShape,
     outputSize: shapeSize(graph.outputShape),
     outputIsClass: outputIsClass(graph),
+    inputQuantization: tensorQuantization(graph.metadata?.inputQuantization),
+    outputQuantization: tensorQuantization(graph.metadata?.outputQuantization),
+    floatLiteral,
     layerCount: graph.layers.length,
   });
   // the runtime helpers and macros the layers' code and arrays use, and only those
@@ -84,6 +87,17 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
 }
 
 const layerFunction = (layer: Layer) => `layer_${layer.id}`;
+
+/** A tensor quantization recorded in the metadata by an importer, if it is well formed. */
+function tensorQuantization(value: unknown): { scale: number; zeroPoint: number } | undefined {
+  const q = value as { scale?: unknown; zeroPoint?: unknown } | undefined;
+  return q && typeof q.scale === "number" && q.scale > 0 && Number.isFinite(q.scale) && Number.isInteger(q.zeroPoint)
+    ? { scale: q.scale, zeroPoint: q.zeroPoint as number }
+    : undefined;
+}
+
+/** A float constant C reads back to the same float32 value: 9 significant digits and an f. */
+const floatLiteral = (x: number): string => `${Math.fround(x).toPrecision(9)}f`;
 
 /** The C expression for a tensor: the caller's input/output buffer or an arena slice. */
 function bufferExpr(graph: Graph, plan: Plan, id: string): string {
