@@ -3,24 +3,14 @@
  * the pad value; y = act(requantize(bias[f] + sum of weight * input over the (dilated) window)).
  */
 import { z } from "zod";
-import { base64, int32, int8, layerBase, nonNegative, padding4, pair, positive, requantSchema } from "../format/fields.js";
+import { base64, layerBase, positive } from "../format/fields.js";
 import { checkAccumulator, decodeInt8, expectLength } from "../ir/checks.js";
 import type { LayerCommon, Requant } from "../ir/types.js";
-import { forEachWindow, pixelIndex, readPadded, windowOutput, type Window2d } from "../ir/window.js";
+import { windowOutput, type Window2d } from "../ir/window.js";
 import { requantizedOps } from "../plan/ops.js";
-import { addTerm, flatSource, linearLayer } from "../robustness/flat.js";
+import { convolutionRows, runConvolution, windowFields, windowOfSpec, type Taps } from "./shared/convolution.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
-import {
-  activationTable,
-  activationTables,
-  checkRequantized,
-  lowerPerChannel,
-  outputRequants,
-  perChannelSchema,
-  requantizedOutput,
-  requantVars,
-  type PerChannel,
-} from "./shared/requantized.js";
+import { activationTables, checkRequantized, lowerPerChannel, requantizedFields, requantVars, type PerChannel } from "./shared/requantized.js";
 
 export interface Conv2dLayer extends LayerCommon, Window2d {
   kind: "conv2d";
@@ -40,22 +30,14 @@ export const conv2d = defineKind<Conv2dLayer>()({
     ...layerBase,
     kind: z.literal("conv2d"),
     filters: positive(),
-    kernel: pair(positive),
-    stride: pair(positive).default([1, 1]),
-    /** spacing of the kernel taps (TFLite dilation factors), default [1, 1] */
-    dilation: pair(positive).optional(),
-    padding: padding4(),
-    padValue: int8().default(0),
+    ...windowFields,
     /** int8 [filters][ky][kx][inChannels], base64 */
     weights: base64,
-    bias: z.array(int32()),
-    requant: requantSchema,
-    perChannel: perChannelSchema,
-    activation: nonNegative().optional(),
+    ...requantizedFields,
   }),
 
   build(spec, ctx) {
-    const window: Window2d = { kernel: spec.kernel, stride: spec.stride, padding: spec.padding, padValue: spec.padValue, ...(spec.dilation ? { dilation: spec.dilation } : {}) };
+    const window = windowOfSpec(spec);
     const [oh, ow] = windowOutput(ctx.inputShape, window, ctx.path);
     const perFilter = spec.kernel[0] * spec.kernel[1] * ctx.inputShape[2];
     const weights = decodeInt8(spec.weights);
@@ -79,17 +61,7 @@ export const conv2d = defineKind<Conv2dLayer>()({
     };
   },
 
-  run(layer, x, tables, out) {
-    forEachWindow(layer, layer.outputShape, (y0, x0, outBase) => {
-      for (let f = 0; f < layer.filters; f++) {
-        let acc = layer.bias[f]!;
-        forEachTap(layer, f, (dy, dx, ch, weight) => {
-          acc += weight * readPadded(x, layer.inputShape, y0 + dy, x0 + dx, ch, layer.padValue);
-        });
-        out[outBase + f] = requantizedOutput(acc, layer, f, tables);
-      }
-    });
-  },
+  run: (layer, x, tables, out) => runConvolution(layer, taps(layer), x, tables, out),
 
   tables: activationTables,
 
@@ -114,29 +86,16 @@ export const conv2d = defineKind<Conv2dLayer>()({
     ...requantVars(layer, ctx),
   }),
 
-  robustness(layer, tables) {
-    const rows: { bias: number; terms: Map<number, number> }[] = [];
-    forEachWindow(layer, layer.outputShape, (y0, x0) => {
-      for (let f = 0; f < layer.filters; f++) {
-        let bias = layer.bias[f]!;
-        const terms = new Map<number, number>();
-        forEachTap(layer, f, (dy, dx, ch, weight) => {
-          const i = pixelIndex(layer.inputShape, y0 + dy, x0 + dx, ch);
-          if (i < 0) bias += weight * layer.padValue;
-          else addTerm(terms, i, weight);
-        });
-        rows.push({ bias, terms });
-      }
-    });
-    return linearLayer(flatSource(layer), rows, outputRequants(layer, rows.length, layer.filters), activationTable(layer, tables));
-  },
+  robustness: (layer, tables) => convolutionRows(layer, taps(layer), tables),
 });
 
 /** Every weight of filter f with its offset from the window origin and input channel, in weight order. */
-function forEachTap(layer: Conv2dLayer, f: number, visit: (dy: number, dx: number, channel: number, weight: number) => void): void {
+function taps(layer: Conv2dLayer): Taps {
   const [kh, kw] = layer.kernel;
   const [sy, sx] = layer.dilation ?? [1, 1];
   const c = layer.inputShape[2];
-  let wi = f * kh * kw * c;
-  for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) for (let ch = 0; ch < c; ch++) visit(ky * sy, kx * sx, ch, layer.weights[wi++]!);
+  return (f, visit) => {
+    let wi = f * kh * kw * c;
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) for (let ch = 0; ch < c; ch++) visit(ky * sy, kx * sx, ch, layer.weights[wi++]!);
+  };
 }

@@ -1,12 +1,12 @@
 /** dense: a fully connected int8 layer, y[u] = act(requantize(bias[u] + sum_i weights[u][i] * x[i])). */
 import { z } from "zod";
-import { base64, int32, layerBase, nonNegative, positive, requantSchema } from "../format/fields.js";
+import { base64, layerBase, positive } from "../format/fields.js";
 import { checkAccumulator, decodeInt8, expectLength } from "../ir/checks.js";
 import { shapeSize, type LayerCommon, type Requant } from "../ir/types.js";
 import { requantizedOps } from "../plan/ops.js";
 import { addTerm, flatSource, linearLayer } from "../robustness/flat.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
-import { activationTable, activationTables, checkRequantized, lowerPerChannel, outputRequants, perChannelSchema, requantizedOutput, requantVars, type PerChannel } from "./shared/requantized.js";
+import { activationTable, activationTables, checkRequantized, lowerPerChannel, outputRequants, requantizedFields, requantizedOutput, requantVars, type PerChannel } from "./shared/requantized.js";
 
 export interface DenseLayer extends LayerCommon {
   kind: "dense";
@@ -28,10 +28,7 @@ export const dense = defineKind<DenseLayer>()({
     units: positive(),
     /** int8 [units][inputs], base64 */
     weights: base64,
-    bias: z.array(int32()),
-    requant: requantSchema,
-    perChannel: perChannelSchema,
-    activation: nonNegative().optional(),
+    ...requantizedFields,
   }),
 
   build(spec, ctx) {

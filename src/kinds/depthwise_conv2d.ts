@@ -5,24 +5,14 @@
  * point, so that with the zero point folded into the bias they add nothing, as in TFLite).
  */
 import { z } from "zod";
-import { base64, int32, int8, layerBase, nonNegative, padding4, pair, positive, requantSchema } from "../format/fields.js";
+import { base64, layerBase, positive } from "../format/fields.js";
 import { checkAccumulator, decodeInt8, expectLength } from "../ir/checks.js";
 import type { LayerCommon, Requant } from "../ir/types.js";
-import { forEachWindow, pixelIndex, readPadded, windowOutput, type Window2d } from "../ir/window.js";
+import { windowOutput, type Window2d } from "../ir/window.js";
 import { requantizedOps } from "../plan/ops.js";
-import { addTerm, flatSource, linearLayer } from "../robustness/flat.js";
+import { convolutionRows, runConvolution, windowFields, windowOfSpec, type Taps } from "./shared/convolution.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
-import {
-  activationTable,
-  activationTables,
-  checkRequantized,
-  lowerPerChannel,
-  outputRequants,
-  perChannelSchema,
-  requantizedOutput,
-  requantVars,
-  type PerChannel,
-} from "./shared/requantized.js";
+import { activationTables, checkRequantized, lowerPerChannel, requantizedFields, requantVars, type PerChannel } from "./shared/requantized.js";
 
 export interface DepthwiseConv2dLayer extends LayerCommon, Window2d {
   kind: "depthwise_conv2d";
@@ -42,21 +32,14 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
     ...layerBase,
     kind: z.literal("depthwise_conv2d"),
     depthMultiplier: positive().default(1),
-    kernel: pair(positive),
-    stride: pair(positive).default([1, 1]),
-    dilation: pair(positive).optional(),
-    padding: padding4(),
-    padValue: int8().default(0),
+    ...windowFields,
     /** int8 [ky][kx][outChannels], base64 */
     weights: base64,
-    bias: z.array(int32()),
-    requant: requantSchema,
-    perChannel: perChannelSchema,
-    activation: nonNegative().optional(),
+    ...requantizedFields,
   }),
 
   build(spec, ctx) {
-    const window: Window2d = { kernel: spec.kernel, stride: spec.stride, padding: spec.padding, padValue: spec.padValue, ...(spec.dilation ? { dilation: spec.dilation } : {}) };
+    const window = windowOfSpec(spec);
     const [oh, ow] = windowOutput(ctx.inputShape, window, ctx.path);
     const outChannels = ctx.inputShape[2] * spec.depthMultiplier;
     const taps = spec.kernel[0] * spec.kernel[1];
@@ -81,18 +64,7 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
     };
   },
 
-  run(layer, x, tables, out) {
-    const outChannels = layer.outputShape[2];
-    forEachWindow(layer, layer.outputShape, (y0, x0, outBase) => {
-      for (let o = 0; o < outChannels; o++) {
-        let acc = layer.bias[o]!;
-        forEachTap(layer, o, (dy, dx, channel, weight) => {
-          acc += weight * readPadded(x, layer.inputShape, y0 + dy, x0 + dx, channel, layer.padValue);
-        });
-        out[outBase + o] = requantizedOutput(acc, layer, o, tables);
-      }
-    });
-  },
+  run: (layer, x, tables, out) => runConvolution(layer, taps(layer), x, tables, out),
 
   tables: activationTables,
 
@@ -117,30 +89,16 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
     ...requantVars(layer, ctx),
   }),
 
-  robustness(layer, tables) {
-    const outChannels = layer.outputShape[2];
-    const rows: { bias: number; terms: Map<number, number> }[] = [];
-    forEachWindow(layer, layer.outputShape, (y0, x0) => {
-      for (let o = 0; o < outChannels; o++) {
-        let bias = layer.bias[o]!;
-        const terms = new Map<number, number>();
-        forEachTap(layer, o, (dy, dx, channel, weight) => {
-          const i = pixelIndex(layer.inputShape, y0 + dy, x0 + dx, channel);
-          if (i < 0) bias += weight * layer.padValue;
-          else addTerm(terms, i, weight);
-        });
-        rows.push({ bias, terms });
-      }
-    });
-    return linearLayer(flatSource(layer), rows, outputRequants(layer, rows.length, outChannels), activationTable(layer, tables));
-  },
+  robustness: (layer, tables) => convolutionRows(layer, taps(layer), tables),
 });
 
 /** Every weight of output channel o with its offset from the window origin and its input channel. */
-function forEachTap(layer: DepthwiseConv2dLayer, o: number, visit: (dy: number, dx: number, channel: number, weight: number) => void): void {
+function taps(layer: DepthwiseConv2dLayer): Taps {
   const [kh, kw] = layer.kernel;
   const [sy, sx] = layer.dilation ?? [1, 1];
   const outChannels = layer.outputShape[2];
-  const channel = Math.floor(o / layer.depthMultiplier);
-  for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) visit(ky * sy, kx * sx, channel, layer.weights[(ky * kw + kx) * outChannels + o]!);
+  return (o, visit) => {
+    const channel = Math.floor(o / layer.depthMultiplier);
+    for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) visit(ky * sy, kx * sx, channel, layer.weights[(ky * kw + kx) * outChannels + o]!);
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ModelError } from "../../format/errors.js";
-import { int, INT32_MAX, type Requant } from "../../format/fields.js";
+import { int, int32, INT32_MAX, nonNegative, requantSchema, type Requant } from "../../format/fields.js";
 import { checkOptionalTable, expectLength } from "../../ir/checks.js";
 import type { ConstArray } from "../../plan/lowering.js";
 import { requantize } from "../../reference/requant.js";
@@ -15,6 +15,15 @@ import type { BuildContext, TemplateContext } from "./kind-module.js";
 export const perChannelSchema = z
   .strictObject({ multiplier: z.array(int().min(1).max(INT32_MAX)), shift: z.array(int().min(0).max(62)) })
   .optional();
+
+/** bias, requantization, per-channel scales and fused activation table, as dense and the convolutions write them */
+export const requantizedFields = {
+  bias: z.array(int32()),
+  requant: requantSchema,
+  perChannel: perChannelSchema,
+  /** optional table applied after requantization (a fused activation) */
+  activation: nonNegative().optional(),
+};
 
 export interface PerChannel {
   multiplier: Int32Array;
