@@ -76,7 +76,11 @@ export const conv2d = defineKind<Conv2dLayer>()({
     return requantizedOps(positions * layer.weights.length, positions * layer.filters, layer.activation);
   },
 
+  /** a pointwise (1x1, stride 1, unpadded) convolution reads only its own pixel */
+  inPlace: (layer) => layer.kernel.every((k) => k === 1) && layer.stride.every((s) => s === 1) && layer.padding.every((p) => p === 0),
+
   templateVars: (layer, ctx) => ({
+    inPlace: ctx.inPlace,
     filters: layer.filters,
     kernel: layer.kernel,
     stride: layer.stride,

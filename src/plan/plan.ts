@@ -18,6 +18,7 @@ export { addOps, totalOps, zeroOps, type OpCounts } from "./ops.js";
 
 export const ARENA_ALIGN = 4;
 
+
 export interface BufferSlot {
   layerId: string;
   offset: number;
@@ -39,6 +40,8 @@ export interface LayerPlan {
   storage: string;
   /** a view (reshape) that runs no code: its bytes are its storage's */
   isView: boolean;
+  /** the layer writes its output over its input's bytes (see KindModule.inPlace) */
+  inPlace?: boolean;
 }
 
 export interface TableDedup {
@@ -62,7 +65,7 @@ export interface Plan {
 export function planGraph(graph: Graph): Plan {
   const tables = dedupTables(graph);
   const storage = storageOf(graph);
-  const slots = planArena(graph, storage);
+  const { slots, inPlace } = planArena(graph, storage);
   const layers = graph.layers.map((layer) => ({
     id: layer.id,
     kind: layer.kind,
@@ -71,6 +74,7 @@ export function planGraph(graph: Graph): Plan {
     slot: slots.get(storage.get(layer.id)!) ?? null,
     storage: storage.get(layer.id)!,
     isView: isView(graph, layer),
+    ...(inPlace.has(layer.id) ? { inPlace: true } : {}),
   }));
   const totals = layers.reduce((sum, l) => addOps(sum, l.ops), zeroOps());
   const arenaBytes = Math.max(0, ...[...slots.values()].map((s) => s.offset + s.size));
@@ -123,12 +127,42 @@ function storageOf(graph: Graph): Map<string, string> {
   return storage;
 }
 
-function planArena(graph: Graph, storage: Map<string, string>): Map<string, BufferSlot> {
-  // a buffer lives until the last read of it or of any view of it
+/** storage id -> the last step that reads it (directly or through a view). */
+function lastReads(graph: Graph, storage: Map<string, string>): Map<string, number> {
   const lastRead = new Map<string, number>();
   graph.layers.forEach((layer, step) => {
     if (!isView(graph, layer)) lastRead.set(storage.get(layer.input)!, step);
   });
+  return lastRead;
+}
+
+/**
+ * Layers that may write their output over their input (a pointwise convolution reads only its
+ * own pixel), when that input is an arena tensor nobody reads later: output id -> input id.
+ */
+function inPlaceCandidates(graph: Graph, storage: Map<string, string>, lastRead: Map<string, number>): Map<string, string> {
+  const pairs = new Map<string, string>();
+  graph.layers.forEach((layer, step) => {
+    const source = storage.get(layer.input)!;
+    if (!kindOf(layer).inPlace?.(layer) || layer.id === graph.outputId || isView(graph, layer)) return;
+    // the caller's input is read-only, and the bytes must have no reader after this layer
+    if (source === INPUT_ID || source === graph.outputId || lastRead.get(source) !== step) return;
+    pairs.set(layer.id, source);
+  });
+  return pairs;
+}
+
+/**
+ * Where an in-place output sits relative to its input so that walking pixels first to last never
+ * overwrites an input not yet read: a smaller output starts where the input starts, a larger one
+ * ends where the input ends. Returns the input's offset given the output's, and back.
+ */
+const inputOffsetOf = (output: BufferSlot, input: BufferSlot) => output.offset + Math.max(0, output.size - input.size);
+const outputOffsetOf = (input: BufferSlot, output: BufferSlot) => input.offset - Math.max(0, output.size - input.size);
+
+function planArena(graph: Graph, storage: Map<string, string>): { slots: Map<string, BufferSlot>; inPlace: Set<string> } {
+  // a buffer lives until the last read of it or of any view of it
+  const lastRead = lastReads(graph, storage);
   const tensors: BufferSlot[] = graph.layers
     .map((layer, step) => ({ layer, step }))
     .filter(({ layer }) => layer.id !== graph.outputId && !isView(graph, layer))
@@ -139,13 +173,37 @@ function planArena(graph: Graph, storage: Map<string, string>): Map<string, Buff
       firstStep: step,
       lastStep: lastRead.get(layer.id) ?? step,
     }));
+  const byId = new Map(tensors.map((t) => [t.layerId, t]));
+  // in-place pairs whose size difference keeps both buffers word-aligned
+  const partner = new Map<string, string>();
+  const inPlaceOf = inPlaceCandidates(graph, storage, lastRead);
+  for (const [output, input] of inPlaceOf) {
+    if ((byId.get(output)!.size - byId.get(input)!.size) % ARENA_ALIGN !== 0) continue;
+    partner.set(output, input).set(input, output);
+  }
+  const outputs = new Set([...partner.keys()].filter((id) => inPlaceOf.has(id)));
+  const inPlace = new Set<string>();
   // Largest first; ties broken by execution order so the plan is deterministic.
   const order = [...tensors].sort((a, b) => b.size - a.size || a.firstStep - b.firstStep);
   const placed: BufferSlot[] = [];
   for (const t of order) {
+    const mate = partner.get(t.layerId);
+    const placedMate = mate === undefined ? undefined : placed.find((p) => p.layerId === mate);
     const overlapping = placed
       .filter((p) => p.firstStep <= t.lastStep && t.firstStep <= p.lastStep)
       .sort((a, b) => a.offset - b.offset);
+    if (placedMate) {
+      // the pair shares bytes at the layer's step: take the forced offset if nothing else is there
+      const isOutput = outputs.has(t.layerId);
+      const forced = isOutput ? outputOffsetOf(placedMate, t) : inputOffsetOf(placedMate, t);
+      const others = overlapping.filter((p) => p !== placedMate);
+      if (forced >= 0 && others.every((p) => forced + t.size <= p.offset || p.offset + p.size <= forced)) {
+        t.offset = forced;
+        placed.push(t);
+        inPlace.add(isOutput ? t.layerId : placedMate.layerId);
+        continue;
+      }
+    }
     let offset = 0;
     for (const p of overlapping) {
       if (offset + t.size <= p.offset) break;
@@ -154,7 +212,7 @@ function planArena(graph: Graph, storage: Map<string, string>): Map<string, Buff
     t.offset = offset;
     placed.push(t);
   }
-  return new Map(tensors.map((t) => [t.layerId, t]));
+  return { slots: byId, inPlace };
 }
 
 const alignUp = (n: number) => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;

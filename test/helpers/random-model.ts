@@ -108,6 +108,19 @@ export function randomModel(seed: number, name = `random_${seed}`): ModelFileInp
       [oh, ow, outChannels],
     );
   }
+  {
+    // a pointwise convolution, which the plan computes in place over its input (wider or narrower)
+    const filters = extra.pick([1, 2, shape[2] * 2, 4]);
+    push(
+      {
+        id: "pointwise", kind: "conv2d", input: prev, filters, kernel: [1, 1],
+        weights: encodeInt8(extra.int8Array(filters * shape[2])),
+        bias: Array.from({ length: filters }, () => extra.int(-100000, 100000)),
+        requant: requantTflite(), perChannel: perChannel(filters),
+      },
+      [shape[0], shape[1], filters],
+    );
+  }
   if (shape[0] >= 3 && shape[1] >= 3) {
     const pool: [number, number] = [extra.int(2, 3), extra.int(2, 3)];
     const padding = extra.next() < 0.5 ? undefined : ([extra.int(0, pool[0] - 1), extra.int(0, pool[1] - 1), extra.int(0, pool[0] - 1), extra.int(0, pool[1] - 1)] as [number, number, number, number]);

@@ -29,6 +29,8 @@ export interface TemplateContext {
   remapTable: (t: number) => number;
   /** the layer's lowered arrays, as `lower` returned them */
   arrays: readonly ConstArray[];
+  /** set when the plan has the layer write its output over its input (see KindModule.inPlace) */
+  inPlace?: boolean;
 }
 
 /** The variables every layer template gets, whatever its kind. */
@@ -76,6 +78,14 @@ export interface KindModule<S extends z.ZodObject, L extends LayerCommon, Vars e
    * no buffer and no code runs, unless it is the model output (then its template copies)
    */
   view?: boolean;
+  /**
+   * True when the layer can write its output over its input's bytes: each output position reads
+   * only the same input position (a pointwise convolution). The plan uses it when the input has
+   * no reader later, placing a smaller output where the input starts and a larger one where it
+   * ends, so a walk from the first position to the last never overwrites an input not yet read;
+   * the template then gets `inPlace` and must copy each position's input before writing it.
+   */
+  inPlace?(layer: L): boolean;
 }
 
 /**
