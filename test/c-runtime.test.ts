@@ -17,7 +17,7 @@ import { parseModel } from "../src/format/load.js";
 import type { ModelFileInput } from "../src/format/schema.js";
 import { buildGraph, encodeInt8 } from "../src/ir/build.js";
 import { runLayer } from "../src/reference/interpreter.js";
-import { requantize } from "../src/reference/requant.js";
+import { multiplyDoubleRounding, requantize } from "../src/reference/requant.js";
 import { Rng } from "../src/util/random.js";
 import { SANITIZE_FLAGS, STRICT_FLAGS } from "./helpers/host-c.js";
 
@@ -127,6 +127,54 @@ int main(void)
       cases.push([rng.int(INT32_MIN, INT32_MAX), rng.int(1, INT32_MAX), rng.int(0, 62), rng.int(-128, 127)]);
     }
     check(cases);
+  });
+});
+
+describe("sn_requantize_double and sn_rescale_double (runtime/requantize_double.c) agree with TFLite's rounding in src/reference/requant.ts", () => {
+  const exes = buildDriver(
+    "requantize_double",
+    `#include <stdio.h>
+#include "requantize_double.c"
+
+int main(void)
+{
+    long acc, multiplier, shift, offset;
+    while (scanf("%ld %ld %ld %ld", &acc, &multiplier, &shift, &offset) == 4) {
+        printf("%d %ld\\n", (int)sn_requantize_double((int32_t)acc, (int32_t)multiplier, (int32_t)shift, (int32_t)offset),
+               (long)sn_rescale_double((int32_t)acc, (int32_t)multiplier, (int32_t)shift));
+    }
+    return 0;
+}
+`,
+  );
+  const INT32_MIN = -(2 ** 31);
+  const INT32_MAX = 2 ** 31 - 1;
+
+  it("on TFLite's multipliers (Q31, 2^30..2^31-1), right shifts 31..62, left shifts that fit, halves and random", () => {
+    const rng = new Rng(7);
+    const cases: [number, number, number, number][] = [];
+    const multipliers = [2 ** 30, 1073741825, 1518500250, 1884221293, INT32_MAX];
+    // right shifts (scale < 1), the common case: every accumulator extreme
+    for (const acc of [INT32_MIN, INT32_MIN + 1, -(2 ** 30), -65537, -1000, -3, -2, -1, 0, 1, 2, 3, 1000, 65537, 2 ** 30, INT32_MAX])
+      for (const m of multipliers) for (let s = 31; s <= 62; s++) cases.push([acc, m, s, rng.int(-128, 127)]);
+    // left shifts: acc * 2^(31 - shift) must fit int32 (the loader checks it)
+    for (let s = 20; s < 31; s++) for (let i = 0; i < 200; i++) {
+      const bound = Math.floor(INT32_MAX / 2 ** (31 - s));
+      cases.push([rng.int(-bound, bound), rng.pick(multipliers), s, rng.int(-128, 127)]);
+    }
+    // halves of the final rounding divide, both signs: (k + 1/2) * 2^right with multiplier 2^30 (x / 2 exactly)
+    for (let right = 1; right <= 12; right++) for (let k = -20; k <= 20; k++) cases.push([(2 * k + 1) * 2 ** right, 2 ** 30, 31 + right, 0]);
+    for (let i = 0; i < 20000; i++) cases.push([rng.int(INT32_MIN, INT32_MAX), rng.int(2 ** 30, INT32_MAX), rng.int(31, 62), rng.int(-128, 127)]);
+    const expected = cases.flatMap(([acc, multiplier, shift, offset]) => [
+      requantize(acc, { multiplier, shift, offset, rounding: "double" }),
+      multiplyDoubleRounding(acc, multiplier, shift),
+    ]);
+    for (const exe of exes) {
+      const got = run(exe, cases.flat());
+      expect(got.length).toBe(expected.length);
+      const bad = expected.findIndex((e, i) => got[i] !== e);
+      expect(bad < 0 ? "all agree" : `case ${cases[Math.floor(bad / 2)]!.join(", ")}: C ${got[bad]}, TS ${expected[bad]}`).toBe("all agree");
+    }
   });
 });
 

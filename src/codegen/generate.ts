@@ -79,6 +79,7 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
       index,
       fn: plan.layers[index]!.isView ? null : layerFunction(layer),
       input: bufferExpr(graph, plan, layer.input),
+      other: layer.other === undefined ? null : bufferExpr(graph, plan, layer.other),
       output: bufferExpr(graph, plan, layer.id),
       size: shapeSize(layer.outputShape),
     })),
@@ -101,11 +102,14 @@ const floatLiteral = (x: number): string => `${Math.fround(x).toPrecision(9)}f`;
 
 /** The C expression for a tensor: the caller's input/output buffer or an arena slice. */
 function bufferExpr(graph: Graph, plan: Plan, id: string): string {
-  const storage = id === "input" ? id : plan.layers.find((l) => l.id === id)!.storage;
-  if (storage === "input") return "in";
-  if (storage === graph.outputId) return "out";
+  const layer = id === "input" ? undefined : plan.layers.find((l) => l.id === id)!;
+  const storage = layer?.storage ?? "input";
+  const offset = layer?.storageOffset ?? 0;
+  const at = (base: string, bytes: number) => (bytes === 0 ? base : `${base} + ${bytes}`);
+  if (storage === "input") return at("in", offset);
+  if (storage === graph.outputId) return at("out", offset);
   const slot = plan.layers.find((l) => l.id === storage)!.slot!;
-  return `sn_arena.bytes + ${slot.offset}`;
+  return `sn_arena.bytes + ${slot.offset + offset}`;
 }
 
 function renderLayer(layer: Layer, index: number, plan: Plan) {

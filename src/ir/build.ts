@@ -7,7 +7,7 @@
 import { ModelError } from "../format/errors.js";
 import { modelHash } from "../format/load.js";
 import type { ModelFile } from "../format/schema.js";
-import { buildLayer } from "../kinds/registry.js";
+import { buildLayer, KINDS, type LayerSpec } from "../kinds/registry.js";
 import { decodeTable } from "./checks.js";
 import { INPUT_ID, type Graph, type Layer, type Shape } from "./types.js";
 
@@ -22,7 +22,9 @@ export function buildGraph(model: ModelFile): Graph {
     const spec = model.layers[index]!;
     const path = `layers[${index}]`;
     const inputShape = shapes.get(spec.input)!;
-    const layer = buildLayer(spec, { inputShape, path, tables: tables.length, maxLiterals: model.maxLiterals });
+    const other = inputsOf(spec)[1]?.[1];
+    const otherShape = other === undefined ? {} : { otherShape: shapes.get(other)! };
+    const layer = buildLayer(spec, { inputShape, path, tables: tables.length, maxLiterals: model.maxLiterals, ...otherShape });
     shapes.set(layer.id, layer.outputShape);
     layers.push(layer);
   }
@@ -55,31 +57,43 @@ function executionOrder(model: ModelFile): number[] {
     byId.set(layer.id, i);
   });
   model.layers.forEach((layer, i) => {
-    if (layer.input !== INPUT_ID && !byId.has(layer.input)) {
-      throw new ModelError(`layers[${i}].input`, `no layer has id "${layer.input}"`);
-    }
+    inputsOf(layer).forEach(([field, id]) => {
+      if (id !== INPUT_ID && !byId.has(id)) throw new ModelError(`layers[${i}].${field}`, `no layer has id "${id}"`);
+    });
   });
   if (!byId.has(model.output)) throw new ModelError("output", `no layer has id "${model.output}"`);
 
-  // Walk back from the output: the chain of inputs must reach "input" without revisiting a layer.
-  const needed: number[] = [];
-  const seen = new Set<number>();
-  let current = model.output;
-  while (current !== INPUT_ID) {
-    const index = byId.get(current)!;
-    if (seen.has(index)) {
-      const cycle = [...needed.slice(needed.indexOf(index)), index].map((i) => model.layers[i]!.id).reverse();
+  // Depth-first from the output through every input: a layer comes after all it reads
+  // (post-order), a layer met again on the current path closes a cycle.
+  const order: number[] = [];
+  const done = new Set<number>();
+  const path: number[] = [];
+  const visit = (id: string) => {
+    if (id === INPUT_ID) return;
+    const index = byId.get(id)!;
+    if (done.has(index)) return;
+    if (path.includes(index)) {
+      const cycle = [...path.slice(path.indexOf(index)), index].map((i) => model.layers[i]!.id).reverse();
       throw new ModelError(`layers[${index}].input`, `cycle: ${cycle.join(" -> ")}`);
     }
-    seen.add(index);
-    needed.push(index);
-    current = model.layers[index]!.input;
-  }
+    path.push(index);
+    for (const [, input] of inputsOf(model.layers[index]!)) visit(input);
+    path.pop();
+    done.add(index);
+    order.push(index);
+  };
+  visit(model.output);
   model.layers.forEach((layer, i) => {
-    if (!seen.has(i)) {
+    if (!done.has(i)) {
       throw new ModelError(`layers[${i}]`, `layer "${layer.id}" does not contribute to the output "${model.output}"`);
     }
   });
-  return needed.reverse();
+  return order;
+}
+
+/** The tensors a layer reads, with the field naming each: its input, and a two-input kind's other. */
+function inputsOf(spec: LayerSpec): [string, string][] {
+  const other = KINDS[spec.kind].twoInputs ? (spec as { other?: unknown }).other : undefined;
+  return typeof other === "string" ? [["input", spec.input], ["other", other]] : [["input", spec.input]];
 }
 

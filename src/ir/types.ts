@@ -31,6 +31,8 @@ export interface LayerCommon {
   id: string;
   /** id of the producing layer, or INPUT_ID */
   input: string;
+  /** the second input of a two-input kind (ADD), or undefined */
+  other?: string;
   inputShape: Shape;
   outputShape: Shape;
   /** where the layer sits in the model file, for error messages (`layers[3]`) */

@@ -4,6 +4,7 @@
  * reaches a kind through `kindOf(layer)` or `KINDS`; no stage switches over kinds.
  */
 import { z } from "zod";
+import { add } from "./add.js";
 import { argmax } from "./argmax.js";
 import { avgpool } from "./avgpool.js";
 import { clamp } from "./clamp.js";
@@ -13,6 +14,7 @@ import { depthwiseConv2d } from "./depthwise_conv2d.js";
 import { lut } from "./lut.js";
 import { maxpool } from "./maxpool.js";
 import { reshape } from "./reshape.js";
+import { slice } from "./slice.js";
 import type { BuildContext, KindModule } from "./shared/kind-module.js";
 import { softmax } from "./softmax.js";
 import { strong } from "./strong.js";
@@ -20,7 +22,7 @@ import { strongConv } from "./strong_conv.js";
 import { summator } from "./summator.js";
 
 /** Every kind, once. The order is the order of the file schema's union (it only affects messages). */
-const MODULES = [lut, strong, strongConv, summator, dense, conv2d, depthwiseConv2d, maxpool, avgpool, argmax, clamp, reshape, softmax] as const;
+const MODULES = [lut, strong, strongConv, summator, dense, conv2d, depthwiseConv2d, maxpool, avgpool, argmax, clamp, reshape, softmax, slice, add] as const;
 
 type Module = (typeof MODULES)[number];
 

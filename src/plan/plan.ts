@@ -38,6 +38,8 @@ export interface LayerPlan {
   slot: BufferSlot | null;
   /** the layer whose bytes hold this output ("input" for the model input): itself, or for a view, what it views */
   storage: string;
+  /** where in the storage's bytes this output starts (a slice view), 0 otherwise */
+  storageOffset: number;
   /** a view (reshape) that runs no code: its bytes are its storage's */
   isView: boolean;
   /** the layer writes its output over its input's bytes (see KindModule.inPlace) */
@@ -73,6 +75,7 @@ export function planGraph(graph: Graph): Plan {
     paramBytes: lowerLayer(layer, tables).reduce((sum, a) => sum + arrayBytes(a), 0),
     slot: slots.get(storage.get(layer.id)!) ?? null,
     storage: storage.get(layer.id)!,
+    storageOffset: viewOffsets(graph).get(layer.id) ?? 0,
     isView: isView(graph, layer),
     ...(inPlace.has(layer.id) ? { inPlace: true } : {}),
   }));
@@ -127,11 +130,23 @@ function storageOf(graph: Graph): Map<string, string> {
   return storage;
 }
 
+/** Tensor id -> where its values start in its storage's bytes: the sum of the view offsets down to it. */
+function viewOffsets(graph: Graph): Map<string, number> {
+  const offsets = new Map<string, number>([[INPUT_ID, 0]]);
+  for (const layer of graph.layers) {
+    const own = isView(graph, layer) ? (kindOf(layer).viewOffset?.(layer) ?? 0) + offsets.get(layer.input)! : 0;
+    offsets.set(layer.id, own);
+  }
+  return offsets;
+}
+
 /** storage id -> the last step that reads it (directly or through a view). */
 function lastReads(graph: Graph, storage: Map<string, string>): Map<string, number> {
   const lastRead = new Map<string, number>();
   graph.layers.forEach((layer, step) => {
-    if (!isView(graph, layer)) lastRead.set(storage.get(layer.input)!, step);
+    if (isView(graph, layer)) return;
+    lastRead.set(storage.get(layer.input)!, step);
+    if (layer.other !== undefined) lastRead.set(storage.get(layer.other)!, step);
   });
   return lastRead;
 }

@@ -19,7 +19,8 @@ export function runTrace(graph: Graph, input: Int8Array): Trace {
   }
   const outputs = new Map<string, Int8Array>([[INPUT_ID, input]]);
   for (const layer of graph.layers) {
-    outputs.set(layer.id, runLayer(graph, layer, outputs.get(layer.input)!));
+    const other = layer.other === undefined ? undefined : outputs.get(layer.other)!;
+    outputs.set(layer.id, runLayer(graph, layer, outputs.get(layer.input)!, other));
   }
   outputs.delete(INPUT_ID);
   return { outputs, output: outputs.get(graph.outputId)! };
@@ -29,9 +30,9 @@ export function predict(graph: Graph, input: Int8Array): Int8Array {
   return runTrace(graph, input).output;
 }
 
-/** One layer's output for its input. */
-export function runLayer(graph: Graph, layer: Layer, x: Int8Array): Int8Array {
+/** One layer's output for its input (and its second input, for a two-input kind). */
+export function runLayer(graph: Graph, layer: Layer, x: Int8Array, other?: Int8Array): Int8Array {
   const out = new Int8Array(shapeSize(layer.outputShape));
-  kindOf(layer).run(layer, x, graph.tables, out);
+  kindOf(layer).run(layer, x, graph.tables, out, other);
   return out;
 }

@@ -13,7 +13,9 @@ export function flattenGraph(graph: Graph): FlatGraph {
   // Layers form a chain (every layer reads one other and all contribute to the output).
   let prev = INPUT_ID;
   for (const layer of graph.layers) {
-    if (layer.input !== prev) throw new Error(`robustness: layer "${layer.id}" does not read the previous layer`);
+    if (layer.input !== prev || layer.other !== undefined) {
+      throw new RobustnessUsageError(`model "${graph.name}": the robustness tools analyse chains of layers; layer "${layer.id}" does not just read the previous layer`);
+    }
     prev = layer.id;
   }
   const layers: FlatLayer[] = [];

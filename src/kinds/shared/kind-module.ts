@@ -21,6 +21,8 @@ export interface BuildContext {
   tables: number;
   /** upper bound on literals per strong neuron */
   maxLiterals: number;
+  /** shape of the second tensor, for kinds that read two (`twoInputs`) */
+  otherShape?: Shape;
 }
 
 /** What a template's variables may use besides the layer. */
@@ -61,8 +63,8 @@ export interface KindModule<S extends z.ZodObject, L extends LayerCommon, Vars e
   schema: S;
   /** checks what needs more than one field (indices, shapes, accumulator range) and returns the IR layer */
   build(spec: z.output<S>, ctx: BuildContext): L;
-  /** reference semantics: integer only, clarity first; writes every value of `out` */
-  run(layer: L, x: Int8Array, tables: readonly Int8Array[], out: Int8Array): void;
+  /** reference semantics: integer only, clarity first; writes every value of `out` (`other`: the second input of a two-input kind) */
+  run(layer: L, x: Int8Array, tables: readonly Int8Array[], out: Int8Array, other?: Int8Array): void;
   /** the file table indices the layer reads, in first-use order (repeats allowed) */
   tables(layer: L): number[];
   /** the layer's const parameters as C arrays in flash */
@@ -78,6 +80,13 @@ export interface KindModule<S extends z.ZodObject, L extends LayerCommon, Vars e
    * no buffer and no code runs, unless it is the model output (then its template copies)
    */
   view?: boolean;
+  /** for a view: where in its input's bytes its values start (a slice), default 0 */
+  viewOffset?(layer: L): number;
+  /**
+   * true when the layer reads a second tensor, named by its `other` field (ADD): the graph is
+   * then a DAG, the C function takes (x, x2, y), and `run` gets the second input
+   */
+  twoInputs?: boolean;
   /**
    * True when the layer can write its output over its input's bytes: each output position reads
    * only the same input position (a pointwise convolution). The plan uses it when the input has
