@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { getBoard } from "../src/firmware/index.js";
-import { loadGraph } from "../src/ir/index.js";
+import { loadGraph, shapeSize } from "../src/ir/index.js";
 import { planGraph } from "../src/plan/plan.js";
 import { verifyModel } from "../src/verify/verify.js";
 
@@ -21,13 +21,15 @@ const MODELS: [string, number][] = [
   ["micro_speech_quantized", 6],
   ["tiny_kws_ref_model_int8", 3],
   ["person_detect", 2],
+  ["simple_add_model", 3],
 ];
 
 describe.each(MODELS)("%s", (name, count) => {
   const graph = loadGraph(join(FIXTURES, `${name}.tflite`));
   const plan = planGraph(graph);
   // the M0 board's RAM: the arena, the caller's buffers and the harness must fit 16 KB
-  const fitsM0 = plan.arenaBytes + 4096 < M0.ramBytes && plan.constBytes < M0.flashBytes;
+  const io = shapeSize(graph.inputShape) + shapeSize(graph.outputShape);
+  const fitsM0 = plan.arenaBytes + io + 4096 < M0.ramBytes && plan.constBytes < M0.flashBytes;
 
   it.each([M4, M7, ...(fitsM0 ? [M0] : [])].map((b) => [b.name, b] as const))("is bit-exact on %s", async (_board, board) => {
     const report = await verifyModel({ graph, board, count });

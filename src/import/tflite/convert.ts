@@ -37,6 +37,7 @@ export const SUPPORTED_OPS: ReadonlySet<string> = new Set([
   "RESHAPE",
   "SQUEEZE",
   "SOFTMAX",
+  "ADD",
 ]);
 export const SUPPORTED_TYPES: ReadonlySet<string> = new Set(["INT8", "INT32"]);
 
@@ -60,21 +61,24 @@ export function convertTflite(graph: TfliteGraph, options: ConvertOptions = {}):
   }
   const c = new Converter(graph, options.rounding ?? "double");
   const layers = c.convert();
-  const input = c.tensor(graph.inputs[0]!, "subgraph input");
+  const inputs = graph.inputs.map((i) => c.tensor(i, "subgraph input"));
   const output = c.tensor(graph.outputs[0]!, "subgraph output");
+  // several inputs: the model's one input is all of them one after the other (see `inputLayout`)
+  const inputShape: [number, number, number] =
+    inputs.length === 1 ? shape3(inputs[0]!, "subgraph input") : [1, 1, inputs.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0)];
   return {
     format: "strongnet-model",
     version: 1,
     name: options.name ?? cName(basename(graph.file).replace(/\.tflite$/i, "")),
     description: `imported from ${basename(graph.file)}${graph.description ? ` (${graph.description})` : ""}`,
-    input: { shape: shape3(input, "subgraph input") },
+    input: { shape: inputShape },
     tables: [],
     layers,
     output: layers.at(-1)!.id,
     metadata: {
       source: { format: "tflite", file: basename(graph.file), version: graph.version, operators: graph.operators.length },
       rounding: options.rounding ?? "double",
-      inputQuantization: quantizationOf(input),
+      ...(inputs.length === 1 ? { inputQuantization: quantizationOf(inputs[0]!) } : { inputs: c.inputLayout() }),
       outputQuantization: quantizationOf(output),
     },
   };
@@ -92,10 +96,20 @@ class Converter {
 
   convert(): LayerSpec[] {
     const g = this.graph;
-    if (g.inputs.length !== 1) throw new ModelError("tflite: inputs", `${g.file} has ${g.inputs.length} inputs; strongnet models have one`);
+    if (g.inputs.length === 0) throw new ModelError("tflite: inputs", `${g.file} has no inputs`);
     if (g.outputs.length !== 1) throw new ModelError("tflite: outputs", `${g.file} has ${g.outputs.length} outputs; strongnet models have one`);
     if (g.operators.length === 0) throw new ModelError("tflite: operators", `${g.file} has no operators`);
-    this.producer.set(g.inputs[0]!, "input");
+    if (g.inputs.length === 1) {
+      this.producer.set(g.inputs[0]!, "input");
+    } else {
+      // one slice view of the model input per TFLite input, in order
+      for (const entry of this.inputLayout()) {
+        const t = this.tensor(entry.tensor, "subgraph input");
+        const id = `input_${entry.index}`;
+        this.layers.push({ id, kind: "slice", input: "input", offset: entry.offset, shape: shape3(t, `tflite: inputs[${entry.index}]`) });
+        this.producer.set(entry.tensor, id);
+      }
+    }
     for (const op of g.operators) this.layers.push(this.layer(op));
     const last = g.operators.at(-1)!;
     if (last.outputs[0] !== g.outputs[0]) {
@@ -114,13 +128,28 @@ class Converter {
     return `tflite: operators[${op.index}] (${op.opcode}).${field}`;
   }
 
-  /** The id of the layer an operator's data input comes from; every operator reads one tensor. */
-  private source(op: TfliteOperator): string {
-    const index = op.inputs[0]!;
+  /**
+   * Where each TFLite input sits in the model's one input buffer when there are several: one
+   * after the other, in the subgraph's order.
+   */
+  inputLayout(): { index: number; tensor: number; name: string; offset: number; size: number; scale?: number; zeroPoint?: number }[] {
+    let offset = 0;
+    return this.graph.inputs.map((tensor, index) => {
+      const t = this.tensor(tensor, "subgraph input");
+      const size = t.shape.reduce((a, b) => a * b, 1);
+      const entry = { index, tensor, name: t.name, offset, size, ...quantizationOf(t) };
+      offset += size;
+      return entry;
+    });
+  }
+
+  /** The id of the layer an operator's data input (slot 0, or 1 for ADD's second) comes from. */
+  private source(op: TfliteOperator, slot = 0): string {
+    const index = op.inputs[slot]!;
     const id = this.producer.get(index);
     if (id === undefined) {
       const name = this.graph.tensors[index]?.name ?? String(index);
-      throw new ModelError(this.at(op, "inputs[0]"), `reads "${name}", which no earlier operator writes (strongnet imports chains of operators)`);
+      throw new ModelError(this.at(op, `inputs[${slot}]`), `reads "${name}", which is neither a model input nor written by an earlier operator (constant operands are not supported)`);
     }
     return id;
   }
@@ -149,6 +178,8 @@ class Converter {
         return { id, kind: "reshape", input, shape: shape3(this.out(op), this.at(op, "outputs[0]")) };
       case "SOFTMAX":
         return this.softmax(op, id, input);
+      case "ADD":
+        return this.add(op, id, input);
       default:
         throw new ModelError(this.at(op, "opcode"), "is not supported"); // describeUnsupported listed it already
     }
@@ -316,6 +347,37 @@ class Converter {
       throw new ModelError(this.at(op, "outputs[0]"), `an int8 softmax output must have scale 1/256 and zero point -128 (got ${outQ.scale}, ${outQ.zeroPoint})`);
     }
     return { id, kind: "softmax", input, ...softmaxParams(num(op.options.beta), inQ.scale) };
+  }
+
+  /**
+   * ADD as TFLite's int8 kernel prepares it (add_common.cc): left shift 20; each input rescaled
+   * by its scale / (2 * the larger input scale), the sum by that / (2^20 * output scale), all
+   * through QuantizeMultiplierSmallerThanOneExp.
+   */
+  private add(op: TfliteOperator, id: string, input: string): LayerSpec {
+    const other = this.source(op, 1);
+    const aT = this.in(op);
+    const bT = this.tensor(op.inputs[1]!, this.at(op, "inputs[1]"));
+    if (aT.shape.join("x") !== bT.shape.join("x")) {
+      throw new ModelError(this.at(op, "inputs[1]"), `shape [${bT.shape.join(", ")}] differs from [${aT.shape.join(", ")}]; broadcasting is not supported`);
+    }
+    const a = this.quant(aT, this.at(op, "inputs[0]"));
+    const b = this.quant(bT, this.at(op, "inputs[1]"));
+    const out = this.quant(this.out(op), this.at(op, "outputs[0]"));
+    const leftShift = 20;
+    const twiceMax = 2 * Math.max(Math.fround(a.scale), Math.fround(b.scale));
+    const smaller = (real: number, what: string) => {
+      const m = real > 0 && real < 1 ? tfliteMultiplier(real) : null;
+      if (!m || m.shift < 31) throw new ModelError(this.at(op, "inputs"), `${what} multiplier ${real} is not in (0, 1)`);
+      return m;
+    };
+    const range = this.range(op, out);
+    return {
+      id, kind: "add", input, other, leftShift,
+      first: { zeroPoint: a.zeroPoint, ...smaller(Math.fround(a.scale) / twiceMax, "the first input's") },
+      second: { zeroPoint: b.zeroPoint, ...smaller(Math.fround(b.scale) / twiceMax, "the second input's") },
+      output: { ...smaller(twiceMax / (2 ** leftShift * Math.fround(out.scale)), "the output's"), zeroPoint: out.zeroPoint, ...range },
+    };
   }
 
   /** stride, dilation and padding of a windowed operator, TFLite's SAME/VALID made explicit. */
