@@ -73,6 +73,16 @@ describe("TFLite models import into the layers the README lists", () => {
     expect([add.first, add.second].some((o) => o.multiplier === 2 ** 30 && o.shift === 31)).toBe(true);
   });
 
+  it("records every layer's output tensor and quantization for the report", () => {
+    const { graph } = load("micro_speech_quantized.tflite");
+    const tensors = graph.metadata!.tensors as Record<string, { tensor: string; scale: number; zeroPoint: number }>;
+    expect(Object.keys(tensors).sort()).toEqual(graph.layers.map((l) => l.id).sort());
+    // the depthwise layer writes the tensor "Relu" (s = 0.0841870, zp = -128), the softmax "labels_softmax" (1/256, -128)
+    expect(tensors.depthwise_conv_2d_1!.tensor).toBe("Relu");
+    expect(tensors.depthwise_conv_2d_1!.scale).toBeCloseTo(0.084187, 6);
+    expect(tensors.softmax_3).toEqual({ tensor: "labels_softmax", scale: 1 / 256, zeroPoint: -128 });
+  });
+
   it("keeps the input and output quantization in the metadata", () => {
     const { graph } = load("tiny_kws_ref_model_int8.tflite");
     expect(quantization(graph, "inputQuantization").zeroPoint).toBe(83);

@@ -233,6 +233,7 @@ function analyse(a: AnalyseInput): BoardReport {
       arena: lp.slot ? { offset: lp.slot.offset, size: lp.slot.size } : null,
       instructions: a.layerInstructions[i]!,
       share: sumInstructions > 0 ? a.layerInstructions[i]! / sumInstructions : 0,
+      quantization: layerQuantization(graph, layer.id),
     };
   });
 
@@ -320,4 +321,10 @@ export function failedRow(graph: Graph, board: Board, err: unknown): BoardFit {
     return row("does-not-fit", what, { ...planFit, fits: false });
   }
   return row("error", err instanceof Error ? err.message : String(err), null);
+}
+
+/** The quantization of a layer's output that an importer recorded in the metadata, if any. */
+function layerQuantization(graph: Graph, id: string): { scale: number; zeroPoint: number } | null {
+  const q = (graph.metadata?.tensors as Record<string, { scale?: unknown; zeroPoint?: unknown }> | undefined)?.[id];
+  return q && typeof q.scale === "number" && Number.isInteger(q.zeroPoint) ? { scale: q.scale, zeroPoint: q.zeroPoint as number } : null;
 }

@@ -70,6 +70,8 @@ export const LayerRowSchema = z.object({
   instructions: bytes,
   /** instructions / sum over layers */
   share: z.number().nonnegative(),
+  /** the output tensor's quantization, real = scale * (q - zeroPoint), when the model records it (imported models) */
+  quantization: z.object({ scale: z.number(), zeroPoint: z.number().int() }).nullable().optional(),
 });
 
 export const BoardReportSchema = z.object({

@@ -18,11 +18,15 @@ export interface Table {
 const n = (v: number) => v.toLocaleString("en-US");
 
 export function layerTable(r: BoardReport): Table {
+  // imported models record each output's quantization: show it when there is any
+  const quantized = r.layers.some((l) => l.quantization);
+  const quant = (l: BoardReport["layers"][number]) => (quantized ? [l.quantization ? `${l.quantization.scale.toPrecision(4)} / ${l.quantization.zeroPoint}` : "-"] : []);
   const rows = r.layers.map((l) => [
     String(l.index),
     l.id,
     l.kind,
     l.outputShape.join("x"),
+    ...quant(l),
     n(l.paramBytes),
     n(l.lutBytes),
     n(l.ops.total),
@@ -31,10 +35,10 @@ export function layerTable(r: BoardReport): Table {
   ]);
   const sum = (f: (l: BoardReport["layers"][number]) => number) => r.layers.reduce((s, l) => s + f(l), 0);
   return {
-    head: ["#", "layer", "kind", "output", "params B", "LUT B", "ops", "instructions", "share"],
-    align: ["r", "l", "l", "l", "r", "r", "r", "r", "r"],
+    head: ["#", "layer", "kind", "output", ...(quantized ? ["scale / zero point"] : []), "params B", "LUT B", "ops", "instructions", "share"],
+    align: ["r", "l", "l", "l", ...(quantized ? (["r"] as Align[]) : []), "r", "r", "r", "r", "r"],
     rows,
-    foot: ["", "total", "", "", n(sum((l) => l.paramBytes)), `${n(r.flash.model.luts)} (dedup)`, n(sum((l) => l.ops.total)), n(sum((l) => l.instructions)), "100%"],
+    foot: ["", "total", "", "", ...(quantized ? [""] : []), n(sum((l) => l.paramBytes)), `${n(r.flash.model.luts)} (dedup)`, n(sum((l) => l.ops.total)), n(sum((l) => l.instructions)), "100%"],
   };
 }
 

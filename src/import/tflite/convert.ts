@@ -80,6 +80,8 @@ export function convertTflite(graph: TfliteGraph, options: ConvertOptions = {}):
       rounding: options.rounding ?? "double",
       ...(inputs.length === 1 ? { inputQuantization: quantizationOf(inputs[0]!) } : { inputs: c.inputLayout() }),
       outputQuantization: quantizationOf(output),
+      /** each layer's output tensor: its TFLite name and quantization */
+      tensors: c.layerTensors(),
     },
   };
 }
@@ -160,6 +162,16 @@ class Converter {
     const spec = this.build(op, id, input);
     op.outputs.forEach((t) => this.producer.set(t, id));
     return spec;
+  }
+
+  /** layer id -> the TFLite tensor it writes, with its quantization (for reports) */
+  layerTensors(): Record<string, { tensor: string } & Partial<TensorQuantization>> {
+    const out: Record<string, { tensor: string } & Partial<TensorQuantization>> = {};
+    for (const [index, id] of this.producer) {
+      const t = this.graph.tensors[index];
+      if (t && id !== "input") out[id] = { tensor: t.name, ...quantizationOf(t) };
+    }
+    return out;
   }
 
   private build(op: TfliteOperator, id: string, input: string): LayerSpec {
