@@ -118,8 +118,13 @@ function renderLayer(layer: Layer, index: number, plan: Plan) {
   const [inH, inW, inC] = layer.inputShape;
   const [outH, outW] = layer.outputShape;
   const base: BaseTemplateVars = { fn: layerFunction(layer), id: layer.id, size: shapeSize(layer.outputShape), inH, inW, inC, outH, outW };
-  const inPlace = plan.layers[index]!.inPlace;
-  const vars = kindOf(layer).templateVars(layer, { remapTable: (t) => plan.tables.remap[t]!, arrays: lowered, ...(inPlace ? { inPlace } : {}) });
+  const { inPlace, scratch } = plan.layers[index]!;
+  const vars = kindOf(layer).templateVars(layer, {
+    remapTable: (t) => plan.tables.remap[t]!,
+    arrays: lowered,
+    ...(inPlace ? { inPlace } : {}),
+    ...(scratch ? { scratchOffset: scratch.offset } : {}),
+  });
   const code = render(`layers/${layer.kind}.c.ejs`, { ...base, ...vars });
   return { index, id: layer.id, kind: layer.kind, inputShape: layer.inputShape, outputShape: layer.outputShape, arrays, code };
 }

@@ -79,7 +79,20 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
     return requantizedOps(outputs * layer.kernel[0] * layer.kernel[1], outputs, layer.activation);
   },
 
+  /**
+   * A stride-1 depthwise layer that keeps the shape can write over its input: each output row is
+   * computed from a copy of the input rows its window reads (scratch: one kernel height of rows).
+   */
+  inPlace: (layer) =>
+    layer.depthMultiplier === 1 &&
+    layer.stride.every((s) => s === 1) &&
+    (layer.dilation ?? [1, 1]).every((d) => d === 1) &&
+    layer.outputShape.join("x") === layer.inputShape.join("x"),
+  scratchBytes: (layer) => layer.kernel[0] * layer.inputShape[1] * layer.inputShape[2],
+
   templateVars: (layer, ctx) => ({
+    inPlace: ctx.inPlace === true,
+    scratchOffset: ctx.scratchOffset,
     depthMultiplier: layer.depthMultiplier,
     kernel: layer.kernel,
     stride: layer.stride,

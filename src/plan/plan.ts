@@ -44,6 +44,8 @@ export interface LayerPlan {
   isView: boolean;
   /** the layer writes its output over its input's bytes (see KindModule.inPlace) */
   inPlace?: boolean;
+  /** arena bytes the layer uses while it runs in place (KindModule.scratchBytes) */
+  scratch?: BufferSlot;
 }
 
 export interface TableDedup {
@@ -74,6 +76,7 @@ export function planGraph(graph: Graph): Plan {
     ops: kindOf(layer).ops(layer),
     paramBytes: lowerLayer(layer, tables).reduce((sum, a) => sum + arrayBytes(a), 0),
     slot: slots.get(storage.get(layer.id)!) ?? null,
+    ...(slots.has(scratchId(layer.id)) ? { scratch: slots.get(scratchId(layer.id))! } : {}),
     storage: storage.get(layer.id)!,
     storageOffset: viewOffsets(graph).get(layer.id) ?? 0,
     isView: isView(graph, layer),
@@ -189,36 +192,55 @@ function planArena(graph: Graph, storage: Map<string, string>): { slots: Map<str
       lastStep: lastRead.get(layer.id) ?? step,
     }));
   const byId = new Map(tensors.map((t) => [t.layerId, t]));
-  // in-place pairs whose size difference keeps both buffers word-aligned
-  const partner = new Map<string, string>();
-  const inPlaceOf = inPlaceCandidates(graph, storage, lastRead);
-  for (const [output, input] of inPlaceOf) {
+  // in-place pairs whose size difference keeps both buffers word-aligned; a tensor may be the
+  // output of one pair and the input of the next (a chain of in-place layers shares one buffer)
+  const inputOf = new Map<string, string>();
+  const outputOf = new Map<string, string>();
+  for (const [output, input] of inPlaceCandidates(graph, storage, lastRead)) {
     if ((byId.get(output)!.size - byId.get(input)!.size) % ARENA_ALIGN !== 0) continue;
-    partner.set(output, input).set(input, output);
+    inputOf.set(output, input);
+    outputOf.set(input, output);
   }
-  const outputs = new Set([...partner.keys()].filter((id) => inPlaceOf.has(id)));
   const inPlace = new Set<string>();
+  const disjoint = (offset: number, size: number) => (p: BufferSlot) => offset + size <= p.offset || p.offset + p.size <= offset;
   // Largest first; ties broken by execution order so the plan is deterministic.
   const order = [...tensors].sort((a, b) => b.size - a.size || a.firstStep - b.firstStep);
   const placed: BufferSlot[] = [];
+  const placedSlot = (id: string | undefined) => (id === undefined ? undefined : placed.find((p) => p.layerId === id));
   for (const t of order) {
-    const mate = partner.get(t.layerId);
-    const placedMate = mate === undefined ? undefined : placed.find((p) => p.layerId === mate);
     const overlapping = placed
       .filter((p) => p.firstStep <= t.lastStep && t.firstStep <= p.lastStep)
       .sort((a, b) => a.offset - b.offset);
-    if (placedMate) {
-      // the pair shares bytes at the layer's step: take the forced offset if nothing else is there
-      const isOutput = outputs.has(t.layerId);
-      const forced = isOutput ? outputOffsetOf(placedMate, t) : inputOffsetOf(placedMate, t);
-      const others = overlapping.filter((p) => p !== placedMate);
-      if (forced >= 0 && others.every((p) => forced + t.size <= p.offset || p.offset + p.size <= forced)) {
-        t.offset = forced;
-        placed.push(t);
-        inPlace.add(isOutput ? t.layerId : placedMate.layerId);
-        continue;
+    // where the in-place partners already placed want this tensor: its input, its output
+    const input = placedSlot(inputOf.get(t.layerId));
+    const output = placedSlot(outputOf.get(t.layerId));
+    const wanted = [...(input ? [outputOffsetOf(input, t)] : []), ...(output ? [inputOffsetOf(output, t)] : [])];
+    const chosen = wanted.find((offset) => {
+      if (offset < 0) return false;
+      // a partner whose layout this offset honours may share bytes with t; nothing else may
+      const shares = (p: BufferSlot) => (p === input && offset === outputOffsetOf(input, t)) || (p === output && offset === inputOffsetOf(output, t));
+      return overlapping.filter((p) => !shares(p)).every(disjoint(offset, t.size));
+    });
+    if (chosen !== undefined) {
+      t.offset = chosen;
+      if (input && chosen === outputOffsetOf(input, t)) inPlace.add(t.layerId);
+      if (output && chosen === inputOffsetOf(output, t)) inPlace.add(output.layerId);
+    } else {
+      let offset = 0;
+      for (const p of overlapping) {
+        if (offset + t.size <= p.offset) break;
+        offset = Math.max(offset, alignUp(p.offset + p.size));
       }
+      t.offset = offset;
     }
+    placed.push(t);
+  }
+  // scratch of in-place layers: live only at their own step
+  graph.layers.forEach((layer, step) => {
+    const bytes = inPlace.has(layer.id) ? (kindOf(layer).scratchBytes?.(layer) ?? 0) : 0;
+    if (bytes === 0) return;
+    const t: BufferSlot = { layerId: scratchId(layer.id), offset: 0, size: bytes, firstStep: step, lastStep: step };
+    const overlapping = placed.filter((p) => p.firstStep <= step && step <= p.lastStep).sort((a, b) => a.offset - b.offset);
     let offset = 0;
     for (const p of overlapping) {
       if (offset + t.size <= p.offset) break;
@@ -226,9 +248,12 @@ function planArena(graph: Graph, storage: Map<string, string>): { slots: Map<str
     }
     t.offset = offset;
     placed.push(t);
-  }
+    byId.set(t.layerId, t);
+  });
   return { slots: byId, inPlace };
 }
+
+const scratchId = (id: string) => `${id}#scratch`;
 
 const alignUp = (n: number) => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
 

@@ -121,6 +121,21 @@ export function randomModel(seed: number, name = `random_${seed}`): ModelFileInp
       [shape[0], shape[1], filters],
     );
   }
+  {
+    // a depthwise layer that keeps the shape (stride 1, multiplier 1, SAME padding), which the
+    // plan computes in place with a few rows of scratch
+    const kernel: [number, number] = [extra.int(1, 3), extra.int(1, 3)];
+    const padding = [Math.floor((kernel[0] - 1) / 2), Math.floor((kernel[1] - 1) / 2), Math.ceil((kernel[0] - 1) / 2), Math.ceil((kernel[1] - 1) / 2)] as [number, number, number, number];
+    push(
+      {
+        id: "dw_same", kind: "depthwise_conv2d", input: prev, kernel, padding, padValue: extra.int(-128, 127),
+        weights: encodeInt8(extra.int8Array(kernel[0] * kernel[1] * shape[2])),
+        bias: Array.from({ length: shape[2] }, () => extra.int(-100000, 100000)),
+        requant: requantTflite(), perChannel: perChannel(shape[2]),
+      },
+      shape,
+    );
+  }
   if (shape[0] >= 3 && shape[1] >= 3) {
     const pool: [number, number] = [extra.int(2, 3), extra.int(2, 3)];
     const padding = extra.next() < 0.5 ? undefined : ([extra.int(0, pool[0] - 1), extra.int(0, pool[1] - 1), extra.int(0, pool[0] - 1), extra.int(0, pool[1] - 1)] as [number, number, number, number]);

@@ -33,6 +33,8 @@ export interface TemplateContext {
   arrays: readonly ConstArray[];
   /** set when the plan has the layer write its output over its input (see KindModule.inPlace) */
   inPlace?: boolean;
+  /** where the layer's scratch bytes start in the arena (sn_arena.bytes + scratchOffset) */
+  scratchOffset?: number;
 }
 
 /** The variables every layer template gets, whatever its kind. */
@@ -95,6 +97,8 @@ export interface KindModule<S extends z.ZodObject, L extends LayerCommon, Vars e
    * the template then gets `inPlace` and must copy each position's input before writing it.
    */
   inPlace?(layer: L): boolean;
+  /** arena bytes the layer needs while computing in place (the plan reserves them for its step) */
+  scratchBytes?(layer: L): number;
 }
 
 /**
