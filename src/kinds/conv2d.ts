@@ -8,7 +8,7 @@ import { checkAccumulator, decodeInt8, expectLength } from "../ir/checks.js";
 import type { LayerCommon, Requant } from "../ir/types.js";
 import { windowOutput, type Window2d } from "../ir/window.js";
 import { requantizedOps } from "../plan/ops.js";
-import { convolutionRows, runConvolution, windowFields, windowOfSpec, type Taps } from "./shared/convolution.js";
+import { convolutionRows, runConvolution, windowFields, windowOfSpec, windowVars, type Taps } from "./shared/convolution.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
 import { activationTables, checkRequantized, lowerPerChannel, requantizedFields, requantVars, type PerChannel } from "./shared/requantized.js";
 
@@ -82,11 +82,7 @@ export const conv2d = defineKind<Conv2dLayer>()({
   templateVars: (layer, ctx) => ({
     inPlace: ctx.inPlace,
     filters: layer.filters,
-    kernel: layer.kernel,
-    stride: layer.stride,
-    dilation: layer.dilation ?? [1, 1],
-    padding: layer.padding,
-    padValue: layer.padValue,
+    ...windowVars(layer),
     ...requantVars(layer, ctx),
   }),
 

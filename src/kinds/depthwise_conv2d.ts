@@ -10,7 +10,7 @@ import { checkAccumulator, decodeInt8, expectLength } from "../ir/checks.js";
 import type { LayerCommon, Requant } from "../ir/types.js";
 import { windowOutput, type Window2d } from "../ir/window.js";
 import { requantizedOps } from "../plan/ops.js";
-import { convolutionRows, runConvolution, windowFields, windowOfSpec, type Taps } from "./shared/convolution.js";
+import { convolutionRows, runConvolution, windowFields, windowOfSpec, windowVars, type Taps } from "./shared/convolution.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
 import { activationTables, checkRequantized, lowerPerChannel, requantizedFields, requantVars, type PerChannel } from "./shared/requantized.js";
 
@@ -94,11 +94,7 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
     inPlace: ctx.inPlace === true,
     scratchOffset: ctx.scratchOffset,
     depthMultiplier: layer.depthMultiplier,
-    kernel: layer.kernel,
-    stride: layer.stride,
-    dilation: layer.dilation ?? [1, 1],
-    padding: layer.padding,
-    padValue: layer.padValue,
+    ...windowVars(layer),
     ...requantVars(layer, ctx),
   }),
 

@@ -208,9 +208,7 @@ function planArena(graph: Graph, storage: Map<string, string>): { slots: Map<str
   const placed: BufferSlot[] = [];
   const placedSlot = (id: string | undefined) => (id === undefined ? undefined : placed.find((p) => p.layerId === id));
   for (const t of order) {
-    const overlapping = placed
-      .filter((p) => p.firstStep <= t.lastStep && t.firstStep <= p.lastStep)
-      .sort((a, b) => a.offset - b.offset);
+    const overlapping = liveDuring(placed, t);
     // where the in-place partners already placed want this tensor: its input, its output
     const input = placedSlot(inputOf.get(t.layerId));
     const output = placedSlot(outputOf.get(t.layerId));
@@ -226,12 +224,7 @@ function planArena(graph: Graph, storage: Map<string, string>): { slots: Map<str
       if (input && chosen === outputOffsetOf(input, t)) inPlace.add(t.layerId);
       if (output && chosen === inputOffsetOf(output, t)) inPlace.add(output.layerId);
     } else {
-      let offset = 0;
-      for (const p of overlapping) {
-        if (offset + t.size <= p.offset) break;
-        offset = Math.max(offset, alignUp(p.offset + p.size));
-      }
-      t.offset = offset;
+      t.offset = lowestFreeOffset(overlapping, t.size);
     }
     placed.push(t);
   }
@@ -240,13 +233,7 @@ function planArena(graph: Graph, storage: Map<string, string>): { slots: Map<str
     const bytes = inPlace.has(layer.id) ? (kindOf(layer).scratchBytes?.(layer) ?? 0) : 0;
     if (bytes === 0) return;
     const t: BufferSlot = { layerId: scratchId(layer.id), offset: 0, size: bytes, firstStep: step, lastStep: step };
-    const overlapping = placed.filter((p) => p.firstStep <= step && step <= p.lastStep).sort((a, b) => a.offset - b.offset);
-    let offset = 0;
-    for (const p of overlapping) {
-      if (offset + t.size <= p.offset) break;
-      offset = Math.max(offset, alignUp(p.offset + p.size));
-    }
-    t.offset = offset;
+    t.offset = lowestFreeOffset(liveDuring(placed, t), t.size);
     placed.push(t);
     byId.set(t.layerId, t);
   });
@@ -254,6 +241,20 @@ function planArena(graph: Graph, storage: Map<string, string>): { slots: Map<str
 }
 
 const scratchId = (id: string) => `${id}#scratch`;
+
+/** The placed tensors live during any step of t's lifetime, by offset. */
+const liveDuring = (placed: BufferSlot[], t: BufferSlot): BufferSlot[] =>
+  placed.filter((p) => p.firstStep <= t.lastStep && t.firstStep <= p.lastStep).sort((a, b) => a.offset - b.offset);
+
+/** The lowest word-aligned offset where `size` bytes fit between tensors sorted by offset (first fit). */
+function lowestFreeOffset(sorted: BufferSlot[], size: number): number {
+  let offset = 0;
+  for (const p of sorted) {
+    if (offset + size <= p.offset) break;
+    offset = Math.max(offset, alignUp(p.offset + p.size));
+  }
+  return offset;
+}
 
 const alignUp = (n: number) => Math.ceil(n / ARENA_ALIGN) * ARENA_ALIGN;
 

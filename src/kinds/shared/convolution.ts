@@ -28,6 +28,15 @@ export const windowOfSpec = (spec: {
   padValue: number;
 }): Window2d => ({ kernel: spec.kernel, stride: spec.stride, padding: spec.padding, padValue: spec.padValue, ...(spec.dilation ? { dilation: spec.dilation } : {}) });
 
+/** The window variables of both convolution templates. */
+export const windowVars = (layer: Window2d) => ({
+  kernel: layer.kernel,
+  stride: layer.stride,
+  dilation: layer.dilation ?? [1, 1],
+  padding: layer.padding,
+  padValue: layer.padValue,
+});
+
 /** Calls `visit` for every weight of output channel c: its offset from the window origin, its input channel, the weight. */
 export type Taps = (c: number, visit: (dy: number, dx: number, inChannel: number, weight: number) => void) => void;
 
