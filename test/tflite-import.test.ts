@@ -12,7 +12,11 @@ import { describe, expect, it } from "vitest";
 import { ModelError } from "../src/format/errors.js";
 import { loadModelFile } from "../src/format/load.js";
 import { generateC } from "../src/codegen/index.js";
-import { readTfliteFile } from "../src/import/tflite/read.js";
+import { convertTflite } from "../src/import/tflite/convert.js";
+import { readTflite, readTfliteFile } from "../src/import/tflite/read.js";
+import * as fb from "../src/import/tflite/schema/schema_generated.js";
+import { parseModel } from "../src/format/load.js";
+import { buildTflite } from "./helpers/tflite-builder.js";
 import { buildGraph, type Graph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 
@@ -212,5 +216,26 @@ describe("the generated header states the imported input and output quantization
     expect(macro("INPUT_ZERO_POINT")).toBe("(-128)");
     expect(Math.fround(parseFloat(macro("OUTPUT_SCALE")!))).toBe(Math.fround(quantization(graph, "outputQuantization").scale));
     expect(macro("OUTPUT_ZERO_POINT")).toBe("5");
+  });
+});
+
+describe("QUANTIZE int8 -> int8 imports as a rescale, exactly TFLite's Requantize", () => {
+  it("y = zp_out + round((x - zp_in) * s_in / s_out), clamped, for every int8 x: with s_in / s_out = 2.5 the rescale is a left shift and the high multiply alone, which rounds halves up (toward +infinity, gemmlowp's nudge)", () => {
+    // s_in / s_out = 0.625 / 0.25 = 2.5 exactly in float32: the products are exact and the halves real ties
+    const spec = {
+      opcodes: [{ code: fb.BuiltinOperator.QUANTIZE, version: 2 }],
+      buffers: [null, null, null],
+      tensors: [
+        { name: "x", shape: [1, 256], type: fb.TensorType.INT8, buffer: 1, scale: [0.625], zeroPoint: [-3] },
+        { name: "y", shape: [1, 256], type: fb.TensorType.INT8, buffer: 2, scale: [0.25], zeroPoint: [7] },
+      ],
+      operators: [{ opcodeIndex: 0, inputs: [0], outputs: [1] }],
+      inputs: [0],
+      outputs: [1],
+    };
+    const graph = buildGraph(parseModel(convertTflite(readTflite(buildTflite(spec), "quantize.tflite"))));
+    const x = Int8Array.from({ length: 256 }, (_, i) => i - 128);
+    const expected = Array.from(x, (q) => Math.max(-128, Math.min(127, 7 + Math.floor((q + 3) * 2.5 + 0.5))));
+    expect(Array.from(predict(graph, x))).toEqual(expected);
   });
 });

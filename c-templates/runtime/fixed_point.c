@@ -8,7 +8,7 @@
  */
 
 /*
- * SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties away from zero;
+ * SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties up (toward +infinity);
  * (-2^31)^2 saturates.
  */
 static int32_t sn_fp_mul(int32_t a, int32_t b)

@@ -124,7 +124,7 @@ export function requantComment(rq: Requant, indent: string, perChannel = false):
   const [lo, hi] = [rq.min ?? -128, rq.max ?? 127];
   const rounding =
     rq.rounding === "double"
-      ? "TFLite's double rounding (a rounding doubling high multiply, then a rounding shift; halves away from zero)"
+      ? "TFLite's double rounding (a rounding doubling high multiply, halves up, then a rounding shift, halves away from zero)"
       : "halves rounded up";
   const lines = [`y = clamp(round(acc * scale) + offset, ${lo}, ${hi}), ${rounding}, with`];
   lines.push(

@@ -37,7 +37,8 @@ export const padding4 = () => z.tuple([nonNegative(), nonNegative(), nonNegative
  *     TFLite's and CMSIS-NN's single-rounding mode is this rule with TFLite shift = 31 - shift.
  *   "double": TFLite's default, MultiplyByQuantizedMultiplier with exponent e = 31 - shift: a
  *     saturating rounding doubling high multiply of (acc << max(e, 0)) by multiplier, then a
- *     rounding divide by 2^max(-e, 0); two roundings, halves away from zero.
+ *     rounding divide by 2^max(-e, 0); two roundings (halves up in the multiply, away from zero
+ *     in the divide).
  * acc * multiplier is exact in 64 bits because |acc| < 2^31 and multiplier < 2^31.
  */
 export const requantSchema = z.strictObject({

@@ -34,7 +34,8 @@ export function multiplySingleRounding(acc: number, multiplier: number, shift: n
  * TFLite's default requantization: exponent e = 31 - shift; the accumulator is shifted left by
  * max(e, 0) (the model must guarantee this fits int32: validation checks it), multiplied by the
  * Q31 multiplier with a saturating rounding doubling high multiply, then divided by
- * 2^max(-e, 0) rounding halves away from zero.
+ * 2^max(-e, 0) rounding halves away from zero. (The high multiply rounds halves up, toward
+ * +infinity, as gemmlowp's nudge does: -12.5 becomes -12, 12.5 becomes 13.)
  */
 export function multiplyDoubleRounding(acc: number, multiplier: number, shift: number): number {
   const exponent = 31 - shift;
@@ -43,7 +44,7 @@ export function multiplyDoubleRounding(acc: number, multiplier: number, shift: n
   return roundingDivideByPowerOfTwo(saturatingRoundingDoublingHighMul(acc * 2 ** left, multiplier), right);
 }
 
-/** round(a * b / 2^31) with halves away from zero, saturating the one overflow (INT32_MIN^2). */
+/** round(a * b / 2^31) with halves up (toward +infinity), saturating the one overflow (INT32_MIN^2). */
 export function saturatingRoundingDoublingHighMul(a: number, b: number): number {
   if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;
   const ab = BigInt(a) * BigInt(b);

@@ -38,6 +38,7 @@ export const SUPPORTED_OPS: ReadonlySet<string> = new Set([
   "SQUEEZE",
   "SOFTMAX",
   "ADD",
+  "QUANTIZE",
 ]);
 export const SUPPORTED_TYPES: ReadonlySet<string> = new Set(["INT8", "INT32"]);
 
@@ -192,6 +193,8 @@ class Converter {
         return this.softmax(op, id, input);
       case "ADD":
         return this.add(op, id, input);
+      case "QUANTIZE":
+        return this.requantize(op, id, input);
       default:
         throw new ModelError(this.at(op, "opcode"), "is not supported"); // describeUnsupported listed it already
     }
@@ -389,6 +392,26 @@ class Converter {
       first: { zeroPoint: a.zeroPoint, ...smaller(Math.fround(a.scale) / twiceMax, "the first input's") },
       second: { zeroPoint: b.zeroPoint, ...smaller(Math.fround(b.scale) / twiceMax, "the second input's") },
       output: { ...smaller(twiceMax / (2 ** leftShift * Math.fround(out.scale)), "the output's"), zeroPoint: out.zeroPoint, ...range },
+    };
+  }
+
+  /**
+   * QUANTIZE from int8 to int8 (a rescale, TFLite's Requantize): y = clamp(MultiplyByQuantized-
+   * Multiplier(x - zp_in, s_in / s_out) + zp_out). Exactly a 1x1 depthwise layer with weights 1
+   * and bias -zp_in, so it needs no kind of its own.
+   */
+  private requantize(op: TfliteOperator, id: string, input: string): LayerSpec {
+    const inT = this.in(op);
+    const inQ = this.quant(inT, this.at(op, "inputs[0]"));
+    const outQ = this.quant(this.out(op), this.at(op, "outputs[0]"));
+    const channels = shape3(inT, this.at(op, "inputs[0]"))[2];
+    const m = tfliteMultiplier(Math.fround(inQ.scale) / Math.fround(outQ.scale));
+    if (!m) throw new ModelError(this.at(op, "inputs[0]"), `the rescale ${inQ.scale / outQ.scale} is below 2^-31`);
+    return {
+      id, kind: "depthwise_conv2d", input, kernel: [1, 1], padValue: inQ.zeroPoint,
+      weights: encodeInt8(new Int8Array(channels).fill(1)),
+      bias: new Array<number>(channels).fill(-inQ.zeroPoint),
+      requant: { ...m, offset: outQ.zeroPoint, ...(this.rounding === "double" ? { rounding: "double" as const } : {}) },
     };
   }
 

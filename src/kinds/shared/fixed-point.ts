@@ -21,8 +21,9 @@ export const add = (a: number, b: number): number => checkInt32(a + b, "sum");
 export const sub = (a: number, b: number): number => checkInt32(a - b, "difference");
 
 /**
- * SaturatingRoundingDoublingHighMul: the high 32 bits of 2ab, rounded to nearest with ties away
- * from zero (the 64-bit sum is divided by 2^31 truncating toward zero after adding +-2^30);
+ * SaturatingRoundingDoublingHighMul: the high 32 bits of 2ab, rounded to nearest with ties up,
+ * toward +infinity (the 64-bit sum is divided by 2^31 truncating toward zero after adding 2^30,
+ * or 1 - 2^30 for a negative product);
  * the one overflowing case, a = b = -2^31, saturates to 2^31 - 1. The product of two Q0.31
  * values is their Q0.31 product; of Qm and Qn values, a Q(m+n) value.
  */
