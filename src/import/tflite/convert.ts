@@ -287,7 +287,7 @@ class Converter {
     const { t: wT, values: w } = this.weights(op);
     const [units, inputs] = [wT.shape[0]!, wT.shape[1]!];
     if (wT.shape.length !== 2 || units * inputs !== w.length) throw new ModelError(this.at(op, "inputs[1]"), `weights "${wT.name}" should be [units, inputs], got [${wT.shape.join(", ")}]`);
-    const bias = foldZeroPoint(this.bias(op, units), w, inQ.zeroPoint, units, (u, visit) => {
+    const bias = foldZeroPoint(this.bias(op, units), inQ.zeroPoint, units, (u, visit) => {
       for (let i = 0; i < inputs; i++) visit(w[u * inputs + i]!);
     });
     const ws = wT.quantization?.scale ?? [];
@@ -311,7 +311,7 @@ class Converter {
     const [filters, kh, kw, cin] = wT.shape as [number, number, number, number];
     const window = this.window(op, inT, outT, [kh, kw]);
     const perFilter = kh * kw * cin;
-    const bias = foldZeroPoint(this.bias(op, filters), w, inQ.zeroPoint, filters, (f, visit) => {
+    const bias = foldZeroPoint(this.bias(op, filters), inQ.zeroPoint, filters, (f, visit) => {
       for (let i = 0; i < perFilter; i++) visit(w[f * perFilter + i]!);
     });
     return {
@@ -331,7 +331,7 @@ class Converter {
     const depthMultiplier = outChannels / inChannels;
     if (!Number.isInteger(depthMultiplier)) throw new ModelError(this.at(op, "inputs[1]"), `${outChannels} output channels are not a multiple of ${inChannels} input channels`);
     const window = this.window(op, inT, outT, [kh, kw]);
-    const bias = foldZeroPoint(this.bias(op, outChannels), w, inQ.zeroPoint, outChannels, (o, visit) => {
+    const bias = foldZeroPoint(this.bias(op, outChannels), inQ.zeroPoint, outChannels, (o, visit) => {
       for (let t = 0; t < kh * kw; t++) visit(w[t * outChannels + o]!);
     });
     return {
@@ -432,7 +432,7 @@ class Converter {
 }
 
 /** bias - zp_in * sum(w) per output channel: the input zero point folded into the bias. */
-function foldZeroPoint(bias: Int32Array, _w: Int8Array, zeroPoint: number, channels: number, weightsOf: (c: number, visit: (w: number) => void) => void): Int32Array {
+function foldZeroPoint(bias: Int32Array, zeroPoint: number, channels: number, weightsOf: (c: number, visit: (w: number) => void) => void): Int32Array {
   return Int32Array.from({ length: channels }, (_, c) => {
     let sum = 0;
     weightsOf(c, (w) => (sum += w));
