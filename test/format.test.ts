@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { ModelError } from "../src/format/errors.js";
 import { loadModelFile, parseModel, saveModelFile } from "../src/format/load.js";
 import type { ModelFileInput } from "../src/format/schema.js";
+import { generateC } from "../src/codegen/index.js";
 import { buildGraph, encodeInt8 } from "../src/ir/index.js";
 import { randomModel } from "./helpers/random-model.js";
 
@@ -219,5 +220,54 @@ describe("model file validation", () => {
     expect(() => saveModelFile(path, broken)).toThrow(ModelError);
     expect(readFileSync(path, "utf8")).toBe(before);
     expect(readdirSync(dir)).toEqual(["m.json"]);
+  });
+});
+
+describe("hardening found by the malformed-model corpus", () => {
+  it("refuses model names whose files would collide with the verify build or a C header", () => {
+    for (const name of ["startup", "sn_semihost", "stdint", "stdio"]) expectRefused((m) => (m.name = name), "name", /is reserved/);
+  });
+
+  it("refuses nesting deeper than 64 levels (the model hash recursed until the stack overflowed)", () => {
+    let deep: Record<string, unknown> = {};
+    const root = deep;
+    for (let i = 0; i < 5000; i++) deep = (deep.x = {}) as Record<string, unknown>;
+    expectRefused((m) => (m.metadata = root), "metadata.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x", /nested more than 64 levels/);
+  });
+
+  it("refuses a tensor over 16 Mi values at load, naming it", () => {
+    expectRefused((m) => (m.input.shape = [65536, 65536, 1]), "input.shape", /larger than 16777216/);
+  });
+
+  it("refuses a UTF-8 byte order mark with a visible reason", () => {
+    const dir = mkdtempSync(join(tmpdir(), "strongnet-bom-"));
+    const path = join(dir, "m.json");
+    writeFileSync(path, "\uFEFF" + JSON.stringify(smallModel()));
+    expect(() => loadModelFile(path)).toThrow(/byte order mark \(EF BB BF\)/);
+  });
+
+  it("refuses layer ids whose C symbols collide (a layer 'bias' and a layer 'layer' with a bias array)", () => {
+    const m = structuredClone(smallModel()) as any;
+    m.layers[1].id = "layer"; // summator: arrays layer_bias, layer_term_end, ...
+    m.layers[2].input = "layer";
+    m.layers.splice(2, 0, { id: "bias", kind: "lut", input: "layer", table: 0 });
+    m.layers[3].input = "bias";
+    let error: unknown;
+    try {
+      generateC(load(m));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ModelError);
+    expect((error as ModelError).message).toMatch(/C symbol "layer_bias" would name both/);
+  });
+
+  it("keeps descriptions with /* and trigraphs inside the banner comment", () => {
+    const m = structuredClone(smallModel()) as any;
+    m.description = "evil /* nested ??/ trigraph ??= */ end";
+    const { source } = generateC(load(m));
+    const banner = source.slice(0, source.indexOf("*/") + 2);
+    expect(banner).toContain("evil / * nested ? ?/ trigraph ? ?= * / end");
+    expect(source.slice(2, source.indexOf("*/"))).not.toMatch(/\/\*|\?\?/);
   });
 });

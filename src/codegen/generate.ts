@@ -15,6 +15,7 @@ import type { BaseTemplateVars } from "../kinds/shared/kind-module.js";
 import type { ConstArray } from "../plan/lowering.js";
 import { lowerLayer, planGraph, totalOps, type Plan } from "../plan/plan.js";
 import { formatMemorySize } from "../report/units.js";
+import { ModelError } from "../format/errors.js";
 import { STRONGNET_VERSION } from "../version.js";
 import { arrayComment, cComment, formatCodes, isTableCodeArray, requantComment, wrapBannerLine } from "./comments.js";
 import { runtimeFor } from "./runtime.js";
@@ -46,6 +47,7 @@ export interface GeneratedModel {
 export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel {
   const plan = planGraph(graph);
   // views (reshape) run no code: they only name their input's bytes
+  checkSymbols(graph, plan);
   const layers = graph.layers.flatMap((layer, index) => (plan.layers[index]!.isView ? [] : [renderLayer(layer, index, plan)]));
   const banner = renderBanner(graph, plan, target);
   const NAME = graph.name.toUpperCase();
@@ -88,6 +90,24 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
 }
 
 const layerFunction = (layer: Layer) => `layer_${layer.id}`;
+
+/**
+ * Every C symbol of a model is defined once: a layer's function `layer_<id>` and another layer's
+ * array `<id>_<role>` can spell the same name (ids "bias" and "layer": layer_bias), which the C
+ * compiler would refuse.
+ */
+function checkSymbols(graph: Graph, plan: Plan): void {
+  const owner = new Map<string, string>();
+  const define = (symbol: string, what: string, path: string) => {
+    const first = owner.get(symbol);
+    if (first !== undefined) throw new ModelError(`${path}.id`, `the C symbol "${symbol}" would name both ${first} and ${what}; rename one of the layers`);
+    owner.set(symbol, what);
+  };
+  graph.layers.forEach((layer, i) => {
+    if (!plan.layers[i]!.isView) define(layerFunction(layer), `the function of layer "${layer.id}"`, layer.path);
+    for (const a of lowerLayer(layer, plan.tables)) define(`${layer.id}_${a.role}`, `array "${a.role}" of layer "${layer.id}"`, layer.path);
+  });
+}
 
 /** A tensor quantization recorded in the metadata by an importer, if it is well formed. */
 function tensorQuantization(value: unknown): { scale: number; zeroPoint: number } | undefined {
@@ -174,10 +194,15 @@ function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefine
       return `  ${String(i).padStart(2)} ${l.id.padEnd(16)} ${l.kind.padEnd(11)} ${l.inputShape.join("x").padStart(9)} -> ${l.outputShape.join("x").padEnd(9)} ${String(totalOps(p.ops)).padStart(8)} ops`;
     }),
   ];
-  // "*/" inside a description would end the comment early.
-  return ["/*", ...lines.map((l) => l.replaceAll("*/", "* /")).flatMap(wrapBannerLine).map((l) => ` * ${l}`.trimEnd()), " */"].join("\n");
+  return ["/*", ...lines.map(commentSafe).flatMap(wrapBannerLine).map((l) => ` * ${l}`.trimEnd()), " */"].join("\n");
 }
 
+
+/**
+ * Text a C comment can hold: "*/" would end it, "/*" inside it warns (-Wcomment), and "??/"
+ * and the other trigraphs are rewritten by a C99 compiler (-Wtrigraphs).
+ */
+const commentSafe = (line: string): string => line.replaceAll("*/", "* /").replaceAll("/*", "/ *").replace(/\?(?=\?)/g, "? ");
 
 /** Helpers every template can call: names and comments computed here rather than in EJS. */
 const templateHelpers = { requantComment, cComment };

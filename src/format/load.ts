@@ -9,6 +9,7 @@ import { FORMAT_NAME, FORMAT_VERSION, modelFileSchema, type ModelFile, type Mode
 /** Parses an already-decoded JSON value; throws ModelError naming the first bad field. */
 export function parseModel(json: unknown): ModelFile {
   checkVersion(json);
+  checkDepth(json);
   const result = modelFileSchema.safeParse(json);
   if (!result.success) throw zodToModelError(result.error);
   return result.data;
@@ -22,6 +23,9 @@ export function loadModelFile(path: string): ModelFile {
     text = readFileSync(path, "utf8");
   } catch (err) {
     throw new ModelError("", `cannot read model file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (text.startsWith("\uFEFF")) {
+    throw new ModelError("", `${path} starts with a UTF-8 byte order mark (EF BB BF); save it as UTF-8 without BOM`);
   }
   let json: unknown;
   try {
@@ -45,6 +49,21 @@ export function serializeModel(model: ModelFile): string {
 /** A stable identity for a model: sha256 of its canonical serialization. */
 export function modelHash(model: ModelFile): string {
   return createHash("sha256").update(JSON.stringify(model)).digest("hex");
+}
+
+/** Deeper JSON than any model needs: refused before anything recurses through it (the model hash does). */
+export const MAX_JSON_DEPTH = 64;
+
+function checkDepth(json: unknown): void {
+  const stack: [unknown, number, string][] = [[json, 0, ""]];
+  while (stack.length > 0) {
+    const [value, depth, path] = stack.pop()!;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth >= MAX_JSON_DEPTH) throw new ModelError(path, `nested more than ${MAX_JSON_DEPTH} levels deep`);
+    for (const [key, child] of Object.entries(value)) {
+      stack.push([child, depth + 1, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key]);
+    }
+  }
 }
 
 /** A wrong format name or version deserves its own message, not a generic literal mismatch. */

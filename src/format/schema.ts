@@ -22,10 +22,22 @@ export const DEFAULT_MAX_LITERALS = 16;
 
 export { layerSchema };
 
+/**
+ * Names a model may not take: its files would replace the verify build's own (startup.c,
+ * sn_semihost.h) or shadow a C standard header (`<name>.h` next to the sources).
+ */
+export const RESERVED_MODEL_NAMES: ReadonlySet<string> = new Set([
+  "startup", "sn_semihost", "assert", "complex", "ctype", "errno", "fenv", "float", "inttypes", "iso646",
+  "limits", "locale", "math", "setjmp", "signal", "stdarg", "stdbool", "stddef", "stdint", "stdio", "stdlib",
+  "string", "tgmath", "time", "wchar", "wctype",
+]);
+
 export const modelFileSchema = z.strictObject({
   format: z.literal(FORMAT_NAME),
   version: z.literal(FORMAT_VERSION),
-  name: cIdentifier,
+  name: cIdentifier.refine((n) => !RESERVED_MODEL_NAMES.has(n), {
+    message: "is reserved: <name>.c/.h would collide with a file of the verify build or a C standard header; choose another name",
+  }),
   description: z.string().optional(),
   input: z.strictObject({ shape: shape3 }),
   /** upper bound on literals per strong neuron (the paper's O(1) connectivity) */

@@ -16,6 +16,7 @@ export { decodeInt8, decodeTable, encodeInt8, TABLE_SIZE } from "./checks.js";
 export function buildGraph(model: ModelFile): Graph {
   const tables = model.tables.map((t, i) => decodeTable(t, `tables[${i}]`));
   const order = executionOrder(model);
+  checkTensorSize(model.input.shape, "input.shape");
   const shapes = new Map<string, Shape>([[INPUT_ID, model.input.shape]]);
   const layers: Layer[] = [];
   for (const index of order) {
@@ -25,6 +26,7 @@ export function buildGraph(model: ModelFile): Graph {
     const other = inputsOf(spec)[1]?.[1];
     const otherShape = other === undefined ? {} : { otherShape: shapes.get(other)! };
     const layer = buildLayer(spec, { inputShape, path, tables: tables.length, maxLiterals: model.maxLiterals, ...otherShape });
+    checkTensorSize(layer.outputShape, path);
     shapes.set(layer.id, layer.outputShape);
     layers.push(layer);
   }
@@ -89,6 +91,14 @@ function executionOrder(model: ModelFile): number[] {
     }
   });
   return order;
+}
+
+/** The largest tensor a model may have: far beyond any microcontroller, small enough to never exhaust the host. */
+export const MAX_TENSOR_VALUES = 2 ** 24;
+
+function checkTensorSize(shape: Shape, path: string): void {
+  const size = shape[0] * shape[1] * shape[2];
+  if (size > MAX_TENSOR_VALUES) throw new ModelError(path, `a tensor of ${shape.join("x")} = ${size} values is larger than ${MAX_TENSOR_VALUES} (16 Mi)`);
 }
 
 /** The tensors a layer reads, with the field naming each: its input, and a two-input kind's other. */
