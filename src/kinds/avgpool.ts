@@ -10,17 +10,12 @@ import type { LayerCommon } from "../ir/types.js";
 import { shapeSize } from "../ir/types.js";
 import { zeroOps } from "../plan/ops.js";
 import { flatSource, linearLayer, type MeanRule } from "../robustness/flat.js";
+import { roundedMean } from "../reference/requant.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
 import { buildPool, clampTo, forEachPool, hasPadding, poolFields, type PoolGeometry } from "./shared/pooling.js";
 
 export interface AvgPoolLayer extends LayerCommon, PoolGeometry {
   kind: "avgpool";
-}
-
-/** sum / count rounded to nearest, halves away from zero (C's truncating division on a nudged sum) */
-export function roundedMean(sum: number, count: number): number {
-  const half = Math.trunc(count / 2);
-  return Math.trunc((sum > 0 ? sum + half : sum - half) / count);
 }
 
 export const avgpool = defineKind<AvgPoolLayer>()({

@@ -8,6 +8,7 @@ import { ModelError } from "../format/errors.js";
 import { int8, layerBase } from "../format/fields.js";
 import { shapeSize, type LayerCommon } from "../ir/types.js";
 import { zeroOps } from "../plan/ops.js";
+import { clampTo } from "../reference/requant.js";
 import { flatSource, tableLayer } from "../robustness/flat.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
 
@@ -17,7 +18,7 @@ export interface ClampLayer extends LayerCommon {
   max: number;
 }
 
-const clampValue = (layer: ClampLayer, v: number): number => Math.min(Math.max(v, layer.min), layer.max);
+const clampValue = (layer: ClampLayer, v: number): number => clampTo(v, layer.min, layer.max);
 
 export const clamp = defineKind<ClampLayer>()({
   kind: "clamp",

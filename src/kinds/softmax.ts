@@ -24,6 +24,7 @@ import { shapeSize, type LayerCommon } from "../ir/types.js";
 import { zeroOps } from "../plan/ops.js";
 import { RobustnessUsageError } from "../robustness/errors.js";
 import { add, expOnNegativeValues, reciprocal, roundingDivideByPOT, srdhm } from "./shared/fixed-point.js";
+import { tfliteMultiplier } from "../reference/requant.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
 
 /** integer bits of the rescaled difference fed to exp (Q5.26), TFLite's kScaledDiffIntegerBits */
@@ -53,15 +54,6 @@ export interface SoftmaxParams {
   diffMin: number;
 }
 
-/** std::frexp for a positive finite double: x = fraction * 2^exponent with fraction in [0.5, 1). */
-function frexp(x: number): { fraction: number; exponent: number } {
-  let exponent = Math.floor(Math.log2(x)) + 1;
-  // log2 may be off by one near powers of two; the divisions by powers of two are exact
-  while (x / 2 ** exponent >= 1) exponent++;
-  while (x / 2 ** exponent < 0.5) exponent--;
-  return { fraction: x / 2 ** exponent, exponent };
-}
-
 /**
  * The parameters TFLite (and TFLite Micro) compute for an int8 softmax with the given beta and
  * input scale, as its CalculateSoftmaxParams does: beta and the scale are floats in the model,
@@ -77,15 +69,10 @@ export function softmaxParams(beta: number, inputScale: number): SoftmaxParams {
   if (!(real > 1)) {
     throw new RangeError(`softmax: beta * inputScale * 2^26 = ${real} must be above 1 (TFLite refuses it: QuantizeMultiplierGreaterThanOne)`);
   }
-  // QuantizeMultiplier: frexp, round(fraction * 2^31) (std::round: ties away from zero, fraction > 0)
-  const { fraction, exponent } = frexp(real);
-  let shift = exponent;
-  let multiplier = Math.round(fraction * 2 ** 31);
-  if (multiplier === 2 ** 31) {
-    multiplier /= 2;
-    shift++;
-  }
-  return { inputMultiplier: multiplier, inputLeftShift: shift, diffMin: tfliteDiffMin(shift) };
+  // QuantizeMultiplier (frexp, Q31); its exponent, 31 - shift in this format's terms, is the left shift
+  const { multiplier, shift } = tfliteMultiplier(real)!;
+  const leftShift = 31 - shift;
+  return { inputMultiplier: multiplier, inputLeftShift: leftShift, diffMin: tfliteDiffMin(leftShift) };
 }
 
 /**

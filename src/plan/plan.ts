@@ -70,6 +70,7 @@ export function planGraph(graph: Graph): Plan {
   const tables = dedupTables(graph);
   const storage = storageOf(graph);
   const { slots, inPlace } = planArena(graph, storage);
+  const offsets = viewOffsets(graph);
   const layers = graph.layers.map((layer) => ({
     id: layer.id,
     kind: layer.kind,
@@ -78,7 +79,7 @@ export function planGraph(graph: Graph): Plan {
     slot: slots.get(storage.get(layer.id)!) ?? null,
     ...(slots.has(scratchId(layer.id)) ? { scratch: slots.get(scratchId(layer.id))! } : {}),
     storage: storage.get(layer.id)!,
-    storageOffset: viewOffsets(graph).get(layer.id) ?? 0,
+    storageOffset: offsets.get(layer.id) ?? 0,
     isView: isView(graph, layer),
     ...(inPlace.has(layer.id) ? { inPlace: true } : {}),
   }));

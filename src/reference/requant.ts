@@ -67,7 +67,14 @@ export function clampInt8(v: number): number {
   return clampTo(v, -128, 127);
 }
 
-const clampTo = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > hi ? hi : v);
+/** sum / count rounded to nearest, halves away from zero (C's truncating division on a nudged sum): avgpool's rule */
+export function roundedMean(sum: number, count: number): number {
+  const half = Math.trunc(count / 2);
+  return Math.trunc((sum > 0 ? sum + half : sum - half) / count);
+}
+
+/** v clamped to [lo, hi]. */
+export const clampTo = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > hi ? hi : v);
 
 /**
  * Picks multiplier and shift so that requantize(acc) ~= round(acc * scale) for a real scale > 0,

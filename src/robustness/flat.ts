@@ -19,7 +19,7 @@
 import { shapeSize, type Graph, type Requant, type Shape } from "../ir/index.js";
 import { flatTables, minMaxValue, tableBase, type MinMaxCsr } from "../ir/minmax-csr.js";
 import { firstMaxIndex } from "../kinds/argmax.js";
-import { requantize } from "../reference/requant.js";
+import { clampTo, requantize, roundedMean } from "../reference/requant.js";
 
 export { RobustnessUsageError } from "./errors.js";
 
@@ -285,10 +285,7 @@ export interface MeanRule {
 const isMean = (rule: RowRule): rule is MeanRule => "divisor" in rule;
 
 export function rowValue(rule: RowRule, acc: number): number {
-  if (!isMean(rule)) return requantize(acc, rule);
-  const half = Math.trunc(rule.divisor / 2);
-  const mean = Math.trunc((acc > 0 ? acc + half : acc - half) / rule.divisor);
-  return Math.min(Math.max(mean, rule.min), rule.max);
+  return isMean(rule) ? clampTo(roundedMean(acc, rule.divisor), rule.min, rule.max) : requantize(acc, rule);
 }
 
 /** The real factor a row's accumulator is scaled by, and the offset and range after it. */

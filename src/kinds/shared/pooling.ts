@@ -65,6 +65,6 @@ export function forEachPool(layer: PoolGeometry, visit: (out: number, inputs: nu
   });
 }
 
-export const clampTo = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
+export { clampTo } from "../../reference/requant.js";
 
 export const hasPadding = (layer: PoolGeometry): boolean => layer.padding.some((p) => p > 0);
