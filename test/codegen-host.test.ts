@@ -50,10 +50,10 @@ describe("optimised builds", () => {
 
 /**
  * The generated C of every shipped model and of the random models (every layer kind) is clean
- * under clang -Weverything for a Cortex-M0+: no unused macro or helper, no padding, no implicit
+ * under clang -Weverything for a Cortex-M0+ and a Cortex-M4 (the SN_DSP paths): no unused macro or helper, no padding, no implicit
  * conversion, with and without the trace hook.
  */
-describe("clang -Weverything, thumbv6m", () => {
+describe("clang -Weverything, thumbv6m (portable kernels) and thumbv7em (DSP kernels)", () => {
   const shipped = readdirSync("models").filter((f) => f.endsWith(".json") && !f.endsWith(".metrics.json")).sort();
   const models = [
     ...shipped.map((f) => ({ label: f, model: parseModel(JSON.parse(readFileSync(join("models", f), "utf8"))) })),
@@ -65,9 +65,15 @@ describe("clang -Weverything, thumbv6m", () => {
     const { source, header } = generateC(graph, { name: "nucleo-f411re", core: "cortex-m4", clockHz: 100e6, flashBytes: 512 * 1024, ramBytes: 128 * 1024 });
     writeFileSync(join(dir, `${graph.name}.c`), source);
     writeFileSync(join(dir, `${graph.name}.h`), header);
-    for (const trace of [[], ["-DSTRONGNET_TRACE"]]) {
-      const flags = ["--target=thumbv6m-none-eabi", "-mcpu=cortex-m0plus", "-std=c99", "-Weverything", "-Werror", ...trace];
-      execFileSync("clang", [...flags, "-c", "-o", join(dir, "model.o"), join(dir, `${graph.name}.c`)], { stdio: ["ignore", "pipe", "pipe"] });
+    const targets = [
+      ["--target=thumbv6m-none-eabi", "-mcpu=cortex-m0plus"],
+      ["--target=thumbv7em-none-eabi", "-mcpu=cortex-m4"],
+    ];
+    for (const target of targets) {
+      for (const trace of [[], ["-DSTRONGNET_TRACE"]]) {
+        const flags = [...target, "-std=c99", "-Weverything", "-Werror", ...trace];
+        execFileSync("clang", [...flags, "-c", "-o", join(dir, "model.o"), join(dir, `${graph.name}.c`)], { stdio: ["ignore", "pipe", "pipe"] });
+      }
     }
     // and easy to read: no line of the generated files is over 100 columns, except data rows
     const long = `${source}\n${header}`.split("\n").filter((l) => l.length > 100 && !/^ +[-(\d]/.test(l));

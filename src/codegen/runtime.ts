@@ -4,9 +4,11 @@
  * compile and are unit-tested on their own (test/c-runtime.test.ts).
  *
  * The generated `<name>.c` stays self-contained: their text is pasted into it, and only the
- * pieces its code actually uses (found by name in the rendered layers and arrays), so no helper
- * or macro is ever unused. `#include` lines, there only so a runtime file compiles on its own,
- * are dropped when pasting (`<name>.h` includes <stdint.h>).
+ * pieces its code actually uses (found by name in the rendered layers and arrays, plus the pieces
+ * those require), so no helper or macro is ever unused. `#include <stdint.h>` and the includes of
+ * other runtime files, there only so a runtime file compiles on its own, are dropped when pasting
+ * (`<name>.h` includes <stdint.h>; required pieces are pasted first); other includes
+ * (<arm_acle.h> under #if SN_DSP) stay.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -15,7 +17,7 @@ import { fileURLToPath } from "node:url";
 export const RUNTIME_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "c-templates", "runtime");
 
 /** The runtime files, in the order they are pasted, each with the name that marks a use. */
-export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
+export const RUNTIME_PIECES: readonly { file: string; name: string; requires?: readonly string[] }[] = [
   { file: "lookup.h", name: "SN_LOOKUP" },
   { file: "code.h", name: "SN_CODE" },
   { file: "lookup_input.h", name: "SN_LOOKUP_INPUT" },
@@ -26,14 +28,16 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "clamp.c", name: "sn_clamp" },
   { file: "read_padded.c", name: "sn_read_padded" },
   { file: "fixed_point.c", name: "sn_fp_mul" },
+  { file: "dsp.h", name: "SN_DSP" },
+  { file: "dense_block.c", name: "sn_dense_block4", requires: ["dsp.h"] },
 ];
 
-/** The text of a runtime file as pasted into a model: without its `#include` lines. */
+/** The text of a runtime file as pasted into a model: without `#include <stdint.h>` or `#include "piece"`. */
 export function runtimeText(file: string): string {
   const text = readFileSync(join(RUNTIME_DIR, file), "utf8");
   return text
     .split("\n")
-    .filter((line) => !/^#include\s*</.test(line))
+    .filter((line) => !/^#include\s*(<stdint\.h>|")/.test(line))
     .join("\n")
     .trim();
 }
@@ -44,7 +48,9 @@ export function runtimeText(file: string): string {
  */
 export function runtimeFor(code: string): string {
   const c = code.replace(/\/\*[\s\S]*?\*\//g, " ");
-  return RUNTIME_PIECES.filter((p) => new RegExp(`\\b${p.name}\\b`).test(c))
+  const used = new Set(RUNTIME_PIECES.filter((p) => new RegExp(`\\b${p.name}\\b`).test(c)).map((p) => p.file));
+  for (const p of RUNTIME_PIECES) if (used.has(p.file)) for (const r of p.requires ?? []) used.add(r);
+  return RUNTIME_PIECES.filter((p) => used.has(p.file))
     .map((p) => runtimeText(p.file))
     .join("\n\n");
 }

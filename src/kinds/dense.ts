@@ -3,6 +3,7 @@ import { z } from "zod";
 import { base64, layerBase, positive } from "../format/fields.js";
 import { checkAccumulator, decodeInt8, expectLength } from "../ir/checks.js";
 import { shapeSize, type LayerCommon, type Requant } from "../ir/types.js";
+import type { ConstArray } from "../plan/lowering.js";
 import { requantizedOps } from "../plan/ops.js";
 import { addTerm, flatSource, linearLayer } from "../robustness/flat.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
@@ -65,13 +66,19 @@ export const dense = defineKind<DenseLayer>()({
   tables: activationTables,
 
   lower: (layer) => [
-    { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[unit][input]" },
+    denseWeights(layer),
     { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output" },
     ...lowerPerChannel(layer),
   ],
 
   ops: (layer) => requantizedOps(layer.weights.length, layer.units, layer.activation),
-  templateVars: (layer, ctx) => ({ units: layer.units, inputs: shapeSize(layer.inputShape), ...requantVars(layer, ctx) }),
+  templateVars: (layer, ctx) => ({
+    units: layer.units,
+    inputs: shapeSize(layer.inputShape),
+    blocked: packsIntoBlocks(layer),
+    blockUnits: BLOCK_UNITS,
+    ...requantVars(layer, ctx),
+  }),
 
   robustness(layer, tables) {
     const inputs = shapeSize(layer.inputShape);
@@ -83,3 +90,65 @@ export const dense = defineKind<DenseLayer>()({
     return linearLayer(flatSource(layer), rows, outputRequants(layer, layer.units, layer.units), activationTable(layer, tables));
   },
 });
+
+/** Units per pass of the blocked kernel (c-templates/runtime/dense_block.c: two pairs). */
+export const BLOCK_UNITS = 4;
+
+/**
+ * Whether the layer runs on the blocked kernel: its inputs come in whole words, and for every
+ * second unit of a pair (B) the DSP layout's 256 * sum B x stays inside 32 bits for any input:
+ * 128 * sum |B| < 2^23. Other layers keep the one-unit-at-a-time loop.
+ */
+export function packsIntoBlocks(layer: DenseLayer): boolean {
+  const inputs = shapeSize(layer.inputShape);
+  if (inputs % 4 !== 0) return false;
+  for (let u = 1; u < layer.units; u += 2) {
+    let sumAbs = 0;
+    for (let i = 0; i < inputs; i++) sumAbs += Math.abs(layer.weights[u * inputs + i]!);
+    if (128 * sumAbs >= 2 ** 23) return false;
+  }
+  return true;
+}
+
+/**
+ * The weights in the two layouts of the blocked kernel, units padded with zero weights to whole
+ * blocks of BLOCK_UNITS. Stored as unsigned bytes w + 128 except the DSP layout's B units (raw
+ * two's complement); the layouts are described in c-templates/runtime/dense_block.c.
+ */
+export function packDenseWeights(weights: Int8Array, units: number, inputs: number): { portable: Uint8Array; dsp: Uint8Array } {
+  const blocks = Math.ceil(units / BLOCK_UNITS);
+  const w = (u: number, i: number) => (u < units ? weights[u * inputs + i]! : 0);
+  const portable = new Uint8Array(blocks * BLOCK_UNITS * inputs);
+  const dsp = new Uint8Array(portable.length);
+  let p = 0;
+  let d = 0;
+  for (let b = 0; b < blocks; b++) {
+    const first = b * BLOCK_UNITS;
+    for (let i = 0; i < inputs; i++) for (let k = 0; k < BLOCK_UNITS; k++) portable[p++] = w(first + k, i) + 128;
+    for (let i = 0; i < inputs; i += 4) {
+      for (let pair = 0; pair < BLOCK_UNITS / 2; pair++) {
+        const a = first + 2 * pair;
+        for (const j of [i, i + 1]) {
+          dsp[d++] = w(a, j) + 128;
+          dsp[d++] = w(a + 1, j) & 0xff;
+          dsp[d++] = w(a, j + 2) + 128;
+          dsp[d++] = w(a + 1, j + 2) & 0xff;
+        }
+      }
+    }
+  }
+  return { portable, dsp };
+}
+
+function denseWeights(layer: DenseLayer): ConstArray {
+  if (!packsIntoBlocks(layer)) return { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[unit][input]" };
+  const inputs = shapeSize(layer.inputShape);
+  const { portable, dsp } = packDenseWeights(layer.weights, layer.units, inputs);
+  return {
+    role: "weights",
+    ctype: "uint8_t",
+    values: portable,
+    dspValues: dsp,
+    comment: `blocks of ${BLOCK_UNITS} units (zero-padded), w + 128 per input for the portable kernel; paired words for the DSP kernel (see sn_dense_block4)`,
+  };
+}

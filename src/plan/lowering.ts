@@ -21,6 +21,12 @@ export interface ConstArray {
   ctype: CType;
   values: ArrayLike<number>;
   comment: string;
+  /**
+   * The same bytes in the layout of the DSP kernels (same length and type), when the layer's
+   * kernel reads a different layout on cores with the DSP extension: the array is then emitted
+   * under `#if SN_DSP` / `#else` (c-templates/runtime/dsp.h) and only one is compiled.
+   */
+  dspValues?: ArrayLike<number>;
 }
 
 /** The narrowest unsigned C type holding every value (all >= 0). */
