@@ -1,6 +1,7 @@
 /** Option parsers and option groups shared by several commands. */
 import { type Command, InvalidArgumentError } from "commander";
 import { DATASET_NAMES, type DatasetName } from "../datasets/index.js";
+import { OUTPUT_FORMS, type OutputForm } from "../ir/outputs.js";
 
 export function positiveInt(name: string) {
   return (value: string): number => {
@@ -22,4 +23,18 @@ export function addVectorOptions(cmd: Command, vectors: { help: string; default:
     .option("-n, --vectors <n>", vectors.help, positiveInt("--vectors"), vectors.default)
     .option("--dataset <name>", `where test images come from: ${DATASET_NAMES.join(", ")} or none (default: the model's metadata.dataset)`, datasetOption)
     .option("--seed <n>", "seed of the random vectors", positiveInt("--seed"), 1);
+}
+
+/** --outputs: what the generated predict function returns (src/ir/outputs.ts). */
+export function addOutputsOption(cmd: Command): Command {
+  return cmd.option(
+    "--outputs <form>",
+    "what predict returns: class (the index of the predicted class; needs a final argmax) or scores (one int8 score per class, the final argmax dropped; the header gives their scale and zero point). Default: the model's own output",
+    outputsOption,
+  );
+}
+
+function outputsOption(value: string): OutputForm {
+  if ((OUTPUT_FORMS as readonly string[]).includes(value)) return value as OutputForm;
+  throw new InvalidArgumentError(`must be one of ${OUTPUT_FORMS.join(", ")}`);
 }

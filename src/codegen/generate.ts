@@ -44,18 +44,25 @@ export interface GeneratedModel {
   plan: Plan;
 }
 
-export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel {
+/** Figures measured on a build of the model, for the header comment. */
+export interface MeasuredFigures {
+  /** static stack bound of `<name>_predict` on the target, bytes (complete: no dynamic frame on any path) */
+  stack?: { bytes: number; complete: boolean };
+}
+
+export function generateC(graph: Graph, target?: CodegenTarget, measured: MeasuredFigures = {}): GeneratedModel {
   const plan = planGraph(graph);
   // views (reshape) run no code: they only name their input's bytes
   checkSymbols(graph, plan);
   const layers = graph.layers.flatMap((layer, index) => (plan.layers[index]!.isView ? [] : [renderLayer(layer, index, plan)]));
-  const banner = renderBanner(graph, plan, target);
+  const banner = renderBanner(graph, plan, target, measured);
   const NAME = graph.name.toUpperCase();
   const common = {
     banner,
     name: graph.name,
     NAME,
     arenaBytes: plan.arenaBytes,
+    classNames: classNames(graph),
   };
   const header = render("model.h.ejs", {
     ...common,
@@ -65,8 +72,9 @@ export function generateC(graph: Graph, target?: CodegenTarget): GeneratedModel 
     outputShape: graph.outputShape,
     outputSize: shapeSize(graph.outputShape),
     outputIsClass: outputIsClass(graph),
-    inputQuantization: tensorQuantization(graph.metadata?.inputQuantization),
-    outputQuantization: tensorQuantization(graph.metadata?.outputQuantization),
+    classCount: classCount(graph),
+    inputQuantization: inputQuantization(graph),
+    outputQuantization: outputQuantization(graph),
     floatLiteral,
     layerCount: graph.layers.length,
   });
@@ -109,8 +117,69 @@ function checkSymbols(graph: Graph, plan: Plan): void {
   });
 }
 
+/**
+ * How the caller turns real inputs into int8: the imported model's scale and zero point, or the
+ * rule of models strongnet trains, q = byte - 128 (scale 1, zero point -128: real = q + 128 is
+ * the byte). Undefined for a model with several inputs (each has its own, in the metadata).
+ */
+function inputQuantization(graph: Graph): (TensorQuantization & { recorded: boolean }) | undefined {
+  const recorded = tensorQuantization(graph.metadata?.inputQuantization);
+  if (recorded) return { ...recorded, recorded: true };
+  if (graph.metadata?.inputs !== undefined) return undefined;
+  return { scale: 1, zeroPoint: -128, recorded: false };
+}
+
+/**
+ * The real scale of the scores a model outputs (none for a class index): the output tensor's
+ * quantization as an importer or the trainer recorded it; otherwise scale 1, zero point 0, with
+ * `recorded` false (the header then says the scores only compare with each other).
+ */
+function outputQuantization(graph: Graph): (TensorQuantization & { recorded: boolean }) | undefined {
+  if (outputIsClass(graph)) return undefined;
+  const tensors = graph.metadata?.tensors as Record<string, unknown> | undefined;
+  const recorded = tensorQuantization(tensors?.[graph.outputId]) ?? tensorQuantization(graph.metadata?.outputQuantization);
+  return recorded ? { ...recorded, recorded: true } : { scale: 1, zeroPoint: 0, recorded: false };
+}
+
+/**
+ * metadata.classNames as C string literals, one per class (the argmax's inputs, or the scores),
+ * or undefined when the model has none. A list of the wrong length or type is refused.
+ */
+function classNames(graph: Graph): string[] | undefined {
+  const names = graph.metadata?.classNames;
+  if (names === undefined) return undefined;
+  const classes = classCount(graph);
+  if (!Array.isArray(names) || names.length !== classes || !names.every((n) => typeof n === "string")) {
+    throw new ModelError("metadata.classNames", `must be a list of ${classes} strings, one per class`);
+  }
+  return names.map(cStringLiteral);
+}
+
+/** The number of classes: the values a final argmax compares, or the scores. */
+function classCount(graph: Graph): number {
+  return outputIsClass(graph) ? shapeSize(graph.layers.at(-1)!.inputShape) : shapeSize(graph.outputShape);
+}
+
+/** A C string literal for any text: quotes, backslashes, '?' (trigraphs) and non-ASCII escaped. */
+function cStringLiteral(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let out = '"';
+  for (const b of bytes) {
+    const ch = String.fromCharCode(b);
+    if (ch === '"' || ch === "\\" || ch === "?") out += `\\${ch}`;
+    else if (b >= 0x20 && b < 0x7f) out += ch;
+    else out += `\\${b.toString(8).padStart(3, "0")}`;
+  }
+  return `${out}"`;
+}
+
+interface TensorQuantization {
+  scale: number;
+  zeroPoint: number;
+}
+
 /** A tensor quantization recorded in the metadata by an importer, if it is well formed. */
-function tensorQuantization(value: unknown): { scale: number; zeroPoint: number } | undefined {
+function tensorQuantization(value: unknown): TensorQuantization | undefined {
   const q = value as { scale?: unknown; zeroPoint?: unknown } | undefined;
   return q && typeof q.scale === "number" && q.scale > 0 && Number.isFinite(q.scale) && Number.isInteger(q.zeroPoint)
     ? { scale: q.scale, zeroPoint: q.zeroPoint as number }
@@ -173,7 +242,7 @@ export function formatValues(values: ArrayLike<number>, perLine: number, indent:
   return lines.join(",\n");
 }
 
-function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefined): string {
+function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefined, measured: MeasuredFigures): string {
   const t = plan.totals;
   const lines = [
     `${graph.name}: generated by strongnet ${STRONGNET_VERSION}. Do not edit; regenerate from the model file.`,
@@ -187,6 +256,11 @@ function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefine
     "budget (from the plan; `strongnet report` measures the built image)",
     `  const data in flash  ${plan.constBytes} bytes (${plan.tables.unique.length} tables: ${plan.tableBytes} bytes, weights and index tables: ${plan.constBytes - plan.tableBytes} bytes)`,
     `  activation arena     ${plan.arenaBytes} bytes (static, liveness-planned)`,
+    ...(measured.stack && target
+      ? [
+          `  stack (predict)      ${measured.stack.complete ? "at most" : "at least"} ${measured.stack.bytes} bytes on ${target.name} (gcc -fstack-usage frames along the deepest call path)`,
+        ]
+      : []),
     `  ops per inference    ${totalOps(t)}: ${t.lookups} table lookups, ${t.minmax} min/max, ${t.macs} multiply-accumulates, ${t.requants} requantizations, ${t.compares} compares`,
     "",
     "layers",

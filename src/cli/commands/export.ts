@@ -2,8 +2,10 @@ import { type Command, Option } from "commander";
 import { EXPORT_FORMATS, exportPackage, readTestInput, type ExportFormat } from "../../export/index.js";
 import { getBoard } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
+import { withOutputs, type OutputForm } from "../../ir/outputs.js";
 import { BudgetError, checkFit } from "../../plan/fit.js";
 import { generateC, toTarget } from "../../codegen/index.js";
+import { addOutputsOption } from "../options.js";
 import { printJson } from "../output.js";
 
 export interface PackageOptionValues {
@@ -40,9 +42,10 @@ export function registerExport(program: Command): void {
     .addOption(new Option("-f, --format <format>", "package format").choices([...EXPORT_FORMATS]).default("arduino"))
     .option("-o, --out <dir>", "output directory (replaced atomically)", "build/<name>-<format>")
     .option("--json", "print a machine-readable summary instead of text");
+  addOutputsOption(cmd);
   addPackageOptions(cmd).action(
-    (modelPath: string, opts: PackageOptionValues & { board: string; format: ExportFormat; out: string; json?: boolean }) => {
-      const graph = loadGraph(modelPath);
+    (modelPath: string, opts: PackageOptionValues & { board: string; format: ExportFormat; out: string; json?: boolean; outputs?: OutputForm }) => {
+      const graph = withOutputs(loadGraph(modelPath), opts.outputs);
       const board = getBoard(opts.board);
       const problems = checkFit(generateC(graph, toTarget(board)).plan, board);
       if (problems.length) throw new BudgetError(problems);

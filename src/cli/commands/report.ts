@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import type { DatasetName } from "../../datasets/index.js";
 import { DEFAULT_BOARD, getBoard, loadBoards, type Board } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
+import { withOutputs, type OutputForm } from "../../ir/outputs.js";
 import { resolveBudget, BUDGET_FILE } from "../../report/budget.js";
 import { renderJUnit, reportJUnit } from "../../report/junit.js";
 import { renderHtml } from "../../report/render-html.js";
@@ -10,7 +11,7 @@ import { renderText } from "../../report/render-text.js";
 import { createReport, failureLines } from "../../report/report.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { EXIT, UsageError } from "../errors.js";
-import { addVectorOptions } from "../options.js";
+import { addOutputsOption, addVectorOptions } from "../options.js";
 import { printJson } from "../output.js";
 import { reportProgress } from "../progress.js";
 
@@ -29,6 +30,7 @@ interface ReportFlags {
   maxLatencyUs?: string;
   budget?: string;
   keep?: string;
+  outputs?: OutputForm;
 }
 
 /** "all" or a comma-separated list of board names. */
@@ -63,7 +65,8 @@ export function registerReport(program: Command): void {
     .option("--max-ram <size>", "budget: most RAM the model may take (arena + static + stack bound), e.g. 16K")
     .option("--max-latency-us <time>", "budget: most estimated latency per inference, e.g. 250us, 1.5ms, 250 (us)")
     .option("--budget <file>", `budget file (default: ./${BUDGET_FILE} when present)`)
-    .option("--keep <dir>", "build the firmware in <dir>/<board> and keep it (ELF, map, .su files, build commands)")
+    .option("--keep <dir>", "build the firmware in <dir>/<board> and keep it (ELF, map, .su files, build commands)");
+  addOutputsOption(cmd)
     .addHelpText(
       "after",
       `
@@ -80,7 +83,7 @@ Examples:
   strongnet report models/mnist_demo.json --max-flash 16K --max-ram 8K --max-latency-us 5ms --junit report.xml`,
     )
     .action(async (modelPath: string, opts: ReportFlags) => {
-      const graph = loadGraph(modelPath);
+      const graph = withOutputs(loadGraph(modelPath), opts.outputs);
       const board = getBoard(opts.board);
       const boards = resolveBoards(opts.boards);
       const budget = resolveBudget(opts, loadBoards().map((b) => b.name));

@@ -4,12 +4,13 @@ import type { Command } from "commander";
 import type { DatasetName } from "../../datasets/index.js";
 import { DEFAULT_BOARD, getBoard } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
+import { withOutputs, type OutputForm } from "../../ir/outputs.js";
 import { BudgetError } from "../../plan/fit.js";
 import { fitFailureJUnit, renderJUnit, verifyJUnit } from "../../report/junit.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { verifyModel } from "../../verify/verify.js";
 import { EXIT, UsageError } from "../errors.js";
-import { addVectorOptions } from "../options.js";
+import { addOutputsOption, addVectorOptions } from "../options.js";
 import { printJson } from "../output.js";
 import { verifyProgress } from "../progress.js";
 import { printVerifyReport } from "../verify-report.js";
@@ -32,6 +33,7 @@ interface VerifyFlags {
   keep?: string;
   json?: boolean;
   junit?: string;
+  outputs?: OutputForm;
 }
 
 export function registerVerify(program: Command): void {
@@ -44,7 +46,8 @@ export function registerVerify(program: Command): void {
     .option("--sources <dir>", "verify the C files <dir>/<name>.c and <name>.h (e.g. committed output of `compile`) instead of generating them")
     .option("--keep <dir>", "build the firmware in this directory and keep it (sources, ELF, map, build commands)")
     .option("--json", "print the full report as JSON")
-    .option("--junit <file>", "also write JUnit XML for CI: one test case per check (fit, each vector, each layer, stack)")
+    .option("--junit <file>", "also write JUnit XML for CI: one test case per check (fit, each vector, each layer, stack)");
+  addOutputsOption(cmd)
     .addHelpText(
       "after",
       `
@@ -54,7 +57,7 @@ so a mismatch is reported as the first layer, byte index, expected and received 
 Exit code 0 only when every byte matches; 1 on a mismatch or when the model does not fit the board.`,
     )
     .action(async (modelPath: string, opts: VerifyFlags) => {
-      const graph = loadGraph(modelPath);
+      const graph = withOutputs(loadGraph(modelPath), opts.outputs);
       const board = getBoard(opts.board);
       const sources = opts.sources === undefined ? undefined : readSources(opts.sources, graph.name);
       const progress = verifyProgress(!opts.json);

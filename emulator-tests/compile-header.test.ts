@@ -1,0 +1,27 @@
+/**
+ * `compile --board` states the stack bound of predict in the header comment, and it is the bound
+ * `report` gives for the same model and board (which builds and runs its own firmware).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "bin", "strongnet.js"), ...args], { cwd: ROOT, encoding: "utf8" });
+
+describe("compile --board: the stack bound in the header", () => {
+  it.each(["nucleo-f411re", "bbc-microbit-v1"])("on %s equals report's bound for the model", (board) => {
+    const dir = mkdtempSync(join(tmpdir(), "strongnet-compile-stack-"));
+    const compiled = cli("compile", "models/mnist_dense.json", "--board", board, "-o", dir, "--json");
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const stackBytes = JSON.parse(compiled.stdout).stackBytes as number;
+    expect(stackBytes).toBeGreaterThan(0);
+    const header = readFileSync(join(dir, "mnist_dense.h"), "utf8");
+    expect(header).toContain(`stack (predict)      at most ${stackBytes} bytes on ${board}`);
+    const report = cli("report", "models/mnist_dense.json", "--board", board, "--vectors", "2", "--json");
+    expect(report.status, report.stderr).toBe(0);
+    expect(JSON.parse(report.stdout).primary.ram.model.stack).toBe(stackBytes);
+  });
+});
