@@ -234,7 +234,7 @@ function progressDone(): void {
 
 /** The s8 kernels and their support files (no float, int16, int4, LSTM, SVDF, transpose). */
 function cmsisSources(): string[] {
-  const dirs = ["ConvolutionFunctions", "FullyConnectedFunctions", "PoolingFunctions", "NNSupportFunctions"];
+  const dirs = ["ConvolutionFunctions", "FullyConnectedFunctions", "PoolingFunctions", "NNSupportFunctions", "TransposeFunctions"];
   const out: string[] = [];
   for (const d of dirs) {
     const dir = join(cmsisDir, "Source", d);
@@ -242,7 +242,7 @@ function cmsisSources(): string[] {
     for (const f of readdirSync(dir).sort()) {
       if (!f.endsWith(".c")) continue;
       const wanted = /s8/.test(f) || f === "arm_nntables.c" || f === "arm_q7_to_q15_with_offset.c";
-      const unwanted = /f16|f32|_s4|s4_|lstm|svdf|transpose|batch_matmul|s8_s64/.test(f) || (/_s16\.c$/.test(f) && !/s8_s16\.c$/.test(f));
+      const unwanted = /f16|f32|_s4|s4_|lstm|svdf|transpose_conv|batch_matmul|s8_s64/.test(f) || (/_s16\.c$/.test(f) && !/s8_s16\.c$/.test(f));
       if (wanted && !unwanted) out.push(join(dir, f));
     }
   }
@@ -328,7 +328,14 @@ async function runSide(board: Board, build: FirmwareBuild, vectors: Int8Array[],
   return { side: { instructions, flash: flashOf(build) }, outputs: r.vectors.map((v) => v.output) };
 }
 
-const errText = (e: unknown) => (e instanceof FirmwareTooLargeError ? `does not fit ${e.board}` : (e as Error).message.split("\n")[0]!.slice(0, 160));
+/** One line for the table: "does not fit", or the error's first line and the compiler's first error line. */
+function errText(e: unknown): string {
+  if (e instanceof FirmwareTooLargeError) return `does not fit ${e.board}`;
+  const first = (e as Error).message.split("\n")[0]!.trim();
+  const stderr = (e as { stderr?: string }).stderr ?? "";
+  const detail = stderr.split("\n").find((l) => /error|undefined reference/.test(l))?.trim();
+  return (detail ? `${first} ${detail}` : first).replace(/\|/g, "/").slice(0, 240);
+}
 
 async function measure(shape: Shape, graph: Graph, board: Board, work: string, step: string): Promise<Cell> {
   const cell: Cell = { board: board.name, core: board.core };
