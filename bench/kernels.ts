@@ -443,12 +443,17 @@ async function main(): Promise<void> {
       skippedCores,
       shapes: results,
     };
-    mkdirSync(OUT, { recursive: true });
     const md = renderMarkdown(report);
-    writeFileSync(join(OUT, "kernels.md"), md);
-    writeFileSync(join(OUT, "kernels.json"), JSON.stringify(report, null, 2) + "\n");
-    writeFileSync(join(OUT, "kernels.svg"), renderSvg(report));
-    process.stderr.write(`done in ${Math.round((Date.now() - started) / 1000)} s; wrote bench/results/kernels.{md,json,svg}${keep ? `; work directory ${work}` : ""}\n`);
+    // a partial run (--only, --boards) prints its rows but leaves the committed full results alone
+    const partial = only !== undefined || arg("boards") !== undefined;
+    if (!partial) {
+      mkdirSync(OUT, { recursive: true });
+      writeFileSync(join(OUT, "kernels.md"), md);
+      writeFileSync(join(OUT, "kernels.json"), JSON.stringify(report, null, 2) + "\n");
+      writeFileSync(join(OUT, "kernels.svg"), renderSvg(report));
+    }
+    const wrote = partial ? "partial run: results not written" : "wrote bench/results/kernels.{md,json,svg}";
+    process.stderr.write(`done in ${Math.round((Date.now() - started) / 1000)} s; ${wrote}${keep ? `; work directory ${work}` : ""}\n`);
     process.stdout.write(json ? JSON.stringify(report, null, 2) + "\n" : md);
   } finally {
     if (!keep) rmSync(work, { recursive: true, force: true });
