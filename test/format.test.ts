@@ -246,6 +246,21 @@ describe("hardening found by the malformed-model corpus", () => {
     expect(() => loadModelFile(path)).toThrow(/byte order mark \(EF BB BF\)/);
   });
 
+  it("refuses a key given twice in one object, naming its path (JSON.parse would keep the last silently)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "strongnet-dupkey-"));
+    const path = join(dir, "m.json");
+    const text = JSON.stringify(smallModel(), null, 1);
+    // a second "input" key in the second layer, and a layer's key equal to a nested one elsewhere
+    const twice = text.replace(/("id": "sum",)/, '$1\n  "input": "s",');
+    expect(twice).not.toBe(text);
+    writeFileSync(path, twice);
+    expect(() => loadModelFile(path)).toThrow(ModelError);
+    expect(() => loadModelFile(path)).toThrow(/layers\[1\]\.input: appears twice in the same object/);
+    // the same key in different objects, and key-like text inside strings, are fine
+    writeFileSync(path, text.replace('"name": "', '"description": "\\"id\\": 1, \\"id\\": 2", "name": "'));
+    expect(loadModelFile(path).name).toBe(smallModel().name);
+  });
+
   it("refuses layer ids whose C symbols collide (a layer 'bias' and a layer 'layer' with a bias array)", () => {
     const m = structuredClone(smallModel()) as any;
     m.layers[1].id = "layer"; // summator: arrays layer_bias, layer_term_end, ...

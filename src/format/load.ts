@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { importModel, isImported } from "../import/index.js";
 import { writeFileAtomic } from "../util/fs.js";
+import { findDuplicateKey } from "./duplicate-keys.js";
 import { ModelError, formatPath } from "./errors.js";
 import { FORMAT_NAME, FORMAT_VERSION, modelFileSchema, type ModelFile, type ModelFileInput } from "./schema.js";
 
@@ -33,6 +34,8 @@ export function loadModelFile(path: string): ModelFile {
   } catch (err) {
     throw new ModelError("", `${path} is not valid JSON: ${(err as Error).message}`);
   }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) throw new ModelError(duplicate, `appears twice in the same object (JSON keeps only the last; remove one)`);
   return parseModel(json);
 }
 
