@@ -1,6 +1,7 @@
 /**
  * `compile --board` states the stack bound of predict in the header comment, and it is the bound
- * `report` gives for the same model and board (which builds and runs its own firmware).
+ * `report` gives for the same model and board (which builds and runs its own firmware); verify
+ * builds at the --opt level asked for and says how it built.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -23,5 +24,24 @@ describe("compile --board: the stack bound in the header", () => {
     const report = cli("report", "models/mnist_dense.json", "--board", board, "--vectors", "2", "--json");
     expect(report.status, report.stderr).toBe(0);
     expect(JSON.parse(report.stdout).primary.ram.model.stack).toBe(stackBytes);
+  });
+});
+
+describe("--opt: the optimisation level of the verified images", () => {
+  it.each(["-Os", "-O3"])("%s: bit-exact, and the report states the compiler and its flags", (opt) => {
+    const run = cli("verify", "models/mnist_dense.json", "--opt", opt, "--vectors", "4", "--json");
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.passed).toBe(true);
+    expect(report.build.compiler).toMatch(/^arm-none-eabi-gcc \d+\.\d+/);
+    expect(report.build.cflags).toContain(opt);
+    expect(report.build.cflags).not.toContain("-O2");
+    expect(report.build.cflags).toContain("-mcpu=cortex-m4");
+  });
+
+  it("an unknown level is refused with exit 2, listing the choices", () => {
+    const run = cli("verify", "models/mnist_dense.json", "--opt", "-O9");
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/-Os, -O2, -O3/);
   });
 });

@@ -23,7 +23,13 @@ typedef struct {
     int32_t a0, ab0, a1, ab1;
 } sn_block_sums;
 
-/* Four inputs (one word of x) into the sums; w points at the block's 16 bytes for them. */
+/*
+ * Four inputs (one word of x) into the sums; w points at the block's 16 bytes for them. Always
+ * inlined: at -Os gcc would call it, and the sums would go through memory.
+ */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline void sn_block4_word(sn_block_sums *s, int32_t input, const uint8_t *w)
 {
     int32_t lanes = __sxtb16(input); /* x[i], x[i+2] */

@@ -1,5 +1,6 @@
 /** Option parsers and option groups shared by several commands. */
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { OPT_LEVELS } from "../firmware/build.js";
 import { DATASET_NAMES, type DatasetName } from "../datasets/index.js";
 import { OUTPUT_FORMS, type OutputForm } from "../ir/outputs.js";
 
@@ -23,6 +24,12 @@ export function addVectorOptions(cmd: Command, vectors: { help: string; default:
     .option("-n, --vectors <n>", vectors.help, positiveInt("--vectors"), vectors.default)
     .option("--dataset <name>", `where test images come from: ${DATASET_NAMES.join(", ")} or none (default: the model's metadata.dataset)`, datasetOption)
     .option("--seed <n>", "seed of the random vectors", positiveInt("--seed"), 1);
+}
+
+/** --opt: the optimisation level firmware images are built with. */
+export function addOptOption(cmd: Command, what: string, withDefault = true): Command {
+  const option = new Option("--opt <level>", `compiler optimisation of ${what}`).choices([...OPT_LEVELS]);
+  return cmd.addOption(withDefault ? option.default("-O2") : option);
 }
 
 /** --outputs: what the generated predict function returns (src/ir/outputs.ts). */

@@ -14,6 +14,7 @@ export { toTarget };
 import { datasetNamed, loadDataset } from "../datasets/index.js";
 
 export { datasetNamed };
+import type { OptLevel } from "../firmware/build.js";
 import { shapeSize, type Graph } from "../ir/index.js";
 import { outputIsClass } from "../kinds/argmax.js";
 import { predict } from "../reference/interpreter.js";
@@ -45,6 +46,11 @@ export interface ExportOptions {
   version?: string;
   author?: string;
   url?: string;
+  /**
+   * optimisation level for the model's C where the package sets compiler flags (the CMake
+   * toolchain file, PlatformIO's build flags); Arduino builds use the core's own flags
+   */
+  opt?: OptLevel;
 }
 
 /** Marker written into every package; an existing directory without it is never replaced. */
@@ -105,7 +111,8 @@ export function renderPackage(graph: Graph, opts: ExportOptions): { files: Map<s
       `Self-contained C99 (no malloc, no floating point), ${generated.plan.constBytes} bytes of const data and a ${generated.plan.arenaBytes}-byte static arena; call ${name}_predict(in, out).`,
     board,
     fqbn: board.arduinoFqbn,
-    cflags: board.cflags,
+    cflags: [...board.cflags, ...(opts.opt ? [opts.opt] : [])],
+    opt: opts.opt ?? null,
     hash: graph.hash,
     strongnetVersion: STRONGNET_VERSION,
     inputSource: input.source.replaceAll("*/", "* /"),

@@ -30,6 +30,8 @@ export interface BuildFirmwareOptions {
   stackMinBytes?: number;
   /** extra compiler flags (e.g. -DFOO) */
   extraCflags?: string[];
+  /** optimisation level (default -O2) */
+  opt?: OptLevel;
 }
 
 export interface FirmwareSizes {
@@ -65,8 +67,29 @@ export interface FirmwareMeta {
   layerCount: number;
 }
 
-/** The base compiler flags every firmware is built with (after the board's cflags). */
+/** The base compiler flags every firmware is built with (after the board's cflags); -O2 unless `opt` says otherwise. */
 export const BASE_CFLAGS = ["-std=c99", "-O2", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra"];
+
+/** Optimisation levels verify, report and export accept (`--opt`). */
+export const OPT_LEVELS = ["-Os", "-O2", "-O3"] as const;
+export type OptLevel = (typeof OPT_LEVELS)[number];
+
+/** The flags a firmware's C is compiled with: the board's, then the base flags at `opt`. */
+export function firmwareCflags(board: Board, opt: OptLevel = "-O2"): string[] {
+  return [...board.cflags, ...BASE_CFLAGS.map((f) => (f === "-O2" ? opt : f))];
+}
+
+let gccVersion: string | undefined;
+
+/** "arm-none-eabi-gcc 12.2.1", for reports that state how the figures were built. */
+export function compilerVersion(): string {
+  if (gccVersion === undefined) {
+    requireTool("arm-none-eabi-gcc");
+    const r = spawnSync("arm-none-eabi-gcc", ["-dumpfullversion"], { encoding: "utf8" });
+    gccVersion = `arm-none-eabi-gcc ${r.stdout.trim() || "(unknown version)"}`;
+  }
+  return gccVersion;
+}
 
 function render(template: string, data: Record<string, unknown>): string {
   const path = join(FIRMWARE_TEMPLATE_DIR, template);
@@ -96,7 +119,7 @@ export function firmwareSizes(elfPath: string): FirmwareSizes {
  * Throws ToolMissingError, CompileError (compiler stderr) or FirmwareTooLargeError.
  */
 export function buildFirmware(opts: BuildFirmwareOptions): FirmwareBuild {
-  const { board, modelName, mode } = opts;
+  const { board, modelName, mode, opt } = opts;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(modelName)) {
     throw new CompileError(board.name, `model name "${modelName}" is not a C identifier`);
   }
@@ -120,8 +143,7 @@ export function buildFirmware(opts: BuildFirmwareOptions): FirmwareBuild {
 
   const elfPath = join(workDir, `firmware-${mode}.elf`);
   const args = [
-    ...board.cflags,
-    ...BASE_CFLAGS,
+    ...firmwareCflags(board, opt ?? "-O2"),
     ...(mode !== "count" ? ["-DSTRONGNET_TRACE"] : []),
     ...(opts.extraCflags ?? []),
     "-I",

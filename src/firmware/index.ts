@@ -1,6 +1,10 @@
 export { BOARDS_DIR, BoardError, BoardSchema, CORES, DEFAULT_BOARD, getBoard, linkRegions, loadBoardFile, loadBoards, parseBoard, type Board } from "./boards.js";
 export {
   BASE_CFLAGS,
+  compilerVersion,
+  firmwareCflags,
+  OPT_LEVELS,
+  type OptLevel,
   buildFirmware,
   FIRMWARE_TEMPLATE_DIR,
   firmwareSizes,

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateC, toTarget } from "../codegen/index.js";
-import { buildFirmware, linkRegions, runFirmware, type Board, FirmwareTooLargeError } from "../firmware/index.js";
+import { buildFirmware, linkRegions, runFirmware, type Board, FirmwareTooLargeError, type OptLevel } from "../firmware/index.js";
 import { shapeSize, type Graph, type Layer } from "../ir/index.js";
 import { BudgetError, checkFit } from "../plan/fit.js";
 import { layerTables, lowerLayer, planGraph, totalOps, type Plan } from "../plan/plan.js";
@@ -34,6 +34,8 @@ export interface MeasureOptions {
   profileVectors?: number;
   /** build here and keep it; default a temp dir, removed */
   workDir?: string;
+  /** optimisation level of the measured images (default -O2) */
+  opt?: OptLevel;
   onProgress?: (e: ReportProgress) => void;
 }
 
@@ -82,11 +84,12 @@ export async function measureBoard(opts: MeasureOptions): Promise<BoardReport> {
       seed: opts.seed,
       workDir,
       extraCflags: ["-fstack-usage"],
+      opt: opts.opt,
       onProgress: (e) => progress(e),
     });
 
     progress({ stage: "profile", done: 0, total: 1 });
-    const profileBuild = buildFirmware({ board, modelName: graph.name, modelSources: { c: generated.source, h: generated.header }, mode: "profile", workDir });
+    const profileBuild = buildFirmware({ board, modelName: graph.name, modelSources: { c: generated.source, h: generated.header }, mode: "profile", workDir, opt: opts.opt });
     const vectors = testVectors(graph, { count, dataset: opts.dataset, seed: opts.seed }).vectors.slice(0, Math.max(1, opts.profileVectors ?? 3));
     const profiled = await runFirmware({ board, elfPath: profileBuild.elfPath, vectors: vectors.map((v) => v.input) });
     progress({ stage: "profile", done: 1, total: 1 });
@@ -241,6 +244,7 @@ function analyse(a: AnalyseInput): BoardReport {
   const m = verify.firstMismatch;
   return {
     board: boardInfo(board),
+    build: verify.build,
     verify: {
       passed: verify.passed,
       vectors: verify.vectors.total,

@@ -27,6 +27,7 @@ export function renderMarkdown(r: Report): string {
     out.push("| figure | value | how it was obtained |");
     out.push("| --- | ---: | --- |");
     out.push(`| verify | ${p.verify.passed ? "PASS" : "**FAIL**"} (${p.verify.vectors} vectors) | ${p.verify.method} |`);
+    out.push(`| built with | ${p.build.compiler} | \`${p.build.cflags.join(" ")}\` |`);
     out.push(`| fit | ${p.fit.fits ? "fits" : "**does not fit**"} | ${cell(fitText(p.fit))} |`);
     out.push(`| flash (model) | ${formatBytes(p.flash.model.total)} | ${p.flash.method} |`);
     out.push(`| RAM (model) | ${formatBytes(p.ram.model.total)} | ${p.ram.method} |`);

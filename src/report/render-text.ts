@@ -28,6 +28,7 @@ export function renderText(r: Report): string {
       `  verify        ${p.verify.passed ? "PASS" : "FAIL"}: ${p.verify.passed ? `all ${p.verify.vectors} vectors bit-exact` : `${p.verify.mismatchedVectors} of ${p.verify.vectors} vectors differ; first: ${p.verify.firstMismatch}`} (QEMU vs reference)`,
     );
     out.push(`  fit           ${fitText(p.fit)}`);
+    out.push(`  built with    ${p.build.compiler} ${p.build.cflags.join(" ")}`);
     out.push("");
     out.push(`  flash         ${formatBytes(p.flash.model.total)} for the model   [measured: ELF linker map + disassembly]`);
     for (const [k, v, note] of flashRows(p).slice(0, -1)) out.push(`    ${k.padEnd(13)} ${v.padStart(9)}  ${note}`);

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import type { DatasetName } from "../datasets/index.js";
-import { FirmwareTooLargeError, type Board } from "../firmware/index.js";
+import { FirmwareTooLargeError, type Board, type OptLevel } from "../firmware/index.js";
 import type { Graph } from "../ir/index.js";
 import { BudgetError } from "../plan/fit.js";
 import { STRONGNET_VERSION } from "../version.js";
@@ -24,6 +24,8 @@ export interface ReportOptions {
   seed?: number;
   /** keep the firmware builds in <keepDir>/<board> */
   keepDir?: string;
+  /** optimisation level of the measured images (default -O2) */
+  opt?: OptLevel;
   onProgress?: (e: ReportProgress) => void;
 }
 
@@ -39,6 +41,7 @@ export async function createReport(opts: ReportOptions): Promise<Report> {
       dataset: opts.dataset,
       seed: opts.seed,
       workDir: opts.keepDir === undefined ? undefined : join(opts.keepDir, b.name),
+      opt: opts.opt,
       onProgress: opts.onProgress,
     });
 

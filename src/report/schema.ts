@@ -76,6 +76,8 @@ export const LayerRowSchema = z.object({
 
 export const BoardReportSchema = z.object({
   board: BoardInfoSchema,
+  /** how the measured images were built: compiler version and the flags the model's C got */
+  build: z.object({ compiler: z.string(), cflags: z.array(z.string()) }),
   verify: z.object({
     passed: z.boolean(),
     vectors: bytes,

@@ -17,7 +17,7 @@ import { firstMaxIndex } from "../kinds/argmax.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateC, toTarget } from "../codegen/index.js";
-import { buildFirmware, fnv1a32, runFirmware, type Board, type FirmwareBuild, type FirmwareRun, type VectorResult } from "../firmware/index.js";
+import { buildFirmware, compilerVersion, firmwareCflags, fnv1a32, runFirmware, type Board, type FirmwareBuild, type FirmwareRun, type OptLevel, type VectorResult } from "../firmware/index.js";
 import type { Graph } from "../ir/index.js";
 import { BudgetError, checkFit } from "../plan/fit.js";
 import { totalOps, type OpCounts } from "../plan/plan.js";
@@ -39,6 +39,8 @@ export interface VerifyOptions extends VectorOptions {
   batchSize?: number;
   /** extra compiler flags for both images (e.g. -fstack-usage for `report`); the .su files land in workDir */
   extraCflags?: string[];
+  /** optimisation level of both images (default -O2) */
+  opt?: OptLevel;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -82,6 +84,8 @@ export interface VerifyReport {
   image: { flashBytes: number; ramBytes: number; text: number; data: number; bss: number };
   plan: { constBytes: number; tableBytes: number; arenaBytes: number; ops: OpCounts & { total: number } };
   stack: { usedBytes: number; availableBytes: number };
+  /** how the images were built: compiler and the flags the model's C got */
+  build: { compiler: string; cflags: string[] };
   /** firmware predictions against data set labels (only data set samples count) */
   accuracy: { dataset: string; correct: number; total: number; value: number } | null;
 }
@@ -101,9 +105,10 @@ export async function verifyModel(opts: VerifyOptions): Promise<VerifyReport> {
     const sources = opts.sources ?? { c: generated.source, h: generated.header };
     progress({ stage: "build", done: 0, total: 2 });
     const extraCflags = opts.extraCflags;
-    const countBuild = buildFirmware({ board, modelName: graph.name, modelSources: sources, mode: "count", workDir, extraCflags });
+    const { opt } = opts;
+    const countBuild = buildFirmware({ board, modelName: graph.name, modelSources: sources, mode: "count", workDir, extraCflags, opt });
     progress({ stage: "build", done: 1, total: 2 });
-    const traceBuild = buildFirmware({ board, modelName: graph.name, modelSources: sources, mode: "trace", workDir, extraCflags });
+    const traceBuild = buildFirmware({ board, modelName: graph.name, modelSources: sources, mode: "trace", workDir, extraCflags, opt });
     progress({ stage: "build", done: 2, total: 2 });
 
     const inputs = plan.vectors.map((v) => v.input);
@@ -162,6 +167,7 @@ export async function verifyModel(opts: VerifyOptions): Promise<VerifyReport> {
         ops: { ...generated.plan.totals, total: totalOps(generated.plan.totals) },
       },
       stack: { usedBytes: counted.stackBytesUsed, availableBytes: counted.stackBytesAvailable },
+      build: { compiler: compilerVersion(), cflags: [...firmwareCflags(board, opt), ...(extraCflags ?? [])] },
       accuracy: accuracyOf(plan.dataset, plan.vectors, counted.vectors.map((r) => r.output)),
     };
   } finally {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import type { DatasetName } from "../../datasets/index.js";
 import { DEFAULT_BOARD, getBoard } from "../../firmware/boards.js";
+import type { OptLevel } from "../../firmware/build.js";
 import { loadGraph } from "../../ir/index.js";
 import { withOutputs, type OutputForm } from "../../ir/outputs.js";
 import { BudgetError } from "../../plan/fit.js";
@@ -10,7 +11,7 @@ import { fitFailureJUnit, renderJUnit, verifyJUnit } from "../../report/junit.js
 import { writeFileAtomic } from "../../util/fs.js";
 import { verifyModel } from "../../verify/verify.js";
 import { EXIT, UsageError } from "../errors.js";
-import { addOutputsOption, addVectorOptions } from "../options.js";
+import { addOptOption, addOutputsOption, addVectorOptions } from "../options.js";
 import { printJson } from "../output.js";
 import { verifyProgress } from "../progress.js";
 import { printVerifyReport } from "../verify-report.js";
@@ -34,6 +35,7 @@ interface VerifyFlags {
   json?: boolean;
   junit?: string;
   outputs?: OutputForm;
+  opt: OptLevel;
 }
 
 export function registerVerify(program: Command): void {
@@ -47,7 +49,7 @@ export function registerVerify(program: Command): void {
     .option("--keep <dir>", "build the firmware in this directory and keep it (sources, ELF, map, build commands)")
     .option("--json", "print the full report as JSON")
     .option("--junit <file>", "also write JUnit XML for CI: one test case per check (fit, each vector, each layer, stack)");
-  addOutputsOption(cmd)
+  addOptOption(addOutputsOption(cmd), "both images")
     .addHelpText(
       "after",
       `
@@ -70,6 +72,7 @@ Exit code 0 only when every byte matches; 1 on a mismatch or when the model does
         dataset: opts.dataset,
         seed: opts.seed,
         workDir: opts.keep,
+        opt: opts.opt,
         onProgress: progress.onProgress,
       })
         .catch((err: unknown) => {
