@@ -16,10 +16,20 @@ function withBoard(mutate: (b: Record<string, any>) => void, file = "nucleo-f411
 }
 
 describe("board catalogue", () => {
-  it("ships the seven boards, the default among them", () => {
+  it("ships the nine boards, the default among them", () => {
     const names = loadBoards().map((b) => b.name);
     expect(names).toEqual(
-      expect.arrayContaining(["bbc-microbit-v1", "arduino-zero", "lm3s6965", "arduino-due", "nucleo-f411re", "netduinoplus2", "nucleo-f767zi"]),
+      expect.arrayContaining([
+        "bbc-microbit-v1",
+        "arduino-zero",
+        "lm3s6965",
+        "arduino-due",
+        "nucleo-f411re",
+        "netduinoplus2",
+        "nucleo-f767zi",
+        "lpcxpresso55s69",
+        "alif-e7-devkit",
+      ]),
     );
     expect(getBoard(DEFAULT_BOARD).core).toBe("cortex-m4");
   });
@@ -28,6 +38,13 @@ describe("board catalogue", () => {
     expect(linkRegions(getBoard("arduino-zero")).ram).toEqual({ origin: 0x20000000, length: 16 * 1024 });
     expect(linkRegions(getBoard("arduino-due")).ram.length).toBe(96 * 1024);
     expect(linkRegions(getBoard("netduinoplus2")).flash).toEqual({ origin: 0x08000000, length: 1024 * 1024 });
+    // the M33 runs secure on mps2-an505: SSRAM1's secure alias and SSRAM2/3's, cut to the LPC55S69's 640 KB / 320 KB
+    expect(linkRegions(getBoard("lpcxpresso55s69"))).toEqual({
+      flash: { origin: 0x10000000, length: 640 * 1024 },
+      ram: { origin: 0x38000000, length: 320 * 1024 },
+    });
+    // the M55 on mps3-an547: its 512 KB ITCM and DTCM are less than the board's 5.5 MB MRAM and 1 MB DTCM
+    expect(linkRegions(getBoard("alif-e7-devkit"))).toEqual({ flash: { origin: 0, length: 512 * 1024 }, ram: { origin: 0x20000000, length: 512 * 1024 } });
   });
 
   it("an unknown board is refused with the list of known names", () => {

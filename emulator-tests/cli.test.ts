@@ -22,13 +22,13 @@ function cli(args: string[]) {
 }
 
 describe("strongnet boards", () => {
-  it("--json lists every board file, with one default and an M0, M3, M4 and M7 core", () => {
+  it("--json lists every board file, with one default and an M0, M3, M4, M7, M33 and M55 core", () => {
     const r = cli(["boards", "--json"]);
     expect(r.status, r.stderr).toBe(0);
     const boards = JSON.parse(r.stdout) as { name: string; core: string; default: boolean }[];
     expect(boards.map((b) => b.name)).toEqual(loadBoards().map((b) => b.name));
     expect(boards.filter((b) => b.default)).toHaveLength(1);
-    for (const core of ["cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7"]) expect(boards.some((b) => b.core === core)).toBe(true);
+    for (const core of ["cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"]) expect(boards.some((b) => b.core === core)).toBe(true);
   });
 
   it("prints a table with a row per board", () => {

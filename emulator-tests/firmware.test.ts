@@ -58,6 +58,8 @@ const SYSTICK_HZ: Record<string, number> = {
   "mps2-an386": 25_000_000,
   "mps2-an500": 25_000_000,
   netduinoplus2: 168_000_000,
+  "mps2-an505": 20_000_000,
+  "mps3-an547": 32_000_000,
 };
 
 describe.each(boards.map((b) => [b.name, b] as [string, Board]))("stand-in model on %s", (_name, board) => {

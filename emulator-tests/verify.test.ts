@@ -2,7 +2,7 @@
  * The end-to-end contract: generated C, built for each core with arm-none-eabi-gcc and run in
  * qemu-system-arm, is bit-exact with the TypeScript reference, for every shipped model on an M0,
  * M3, M4 and M7 machine, for random models that use every layer kind, and for random models'
- * scores through a softmax.
+ * scores through a softmax; and, more briefly, on the ARMv8-M boards (M33, M55).
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -80,6 +80,36 @@ describe("softmax, which the random models cannot hold (the robustness tools ref
       expect(report.passed).toBe(true);
     },
   );
+});
+
+/**
+ * The ARMv8-M boards, briefly (a few seconds): an M33 on mps2-an505 and an M55 (MVE, low-overhead
+ * loops) on mps3-an547, both running in secure state with the secure SysTick counting.
+ */
+describe("ARMv8-M boards: lpcxpresso55s69 (M33) and alif-e7-devkit (M55)", () => {
+  const V8M_BOARDS = ["lpcxpresso55s69", "alif-e7-devkit"].map((name) => getBoard(name));
+  const strong = loadGraph(join(MODELS_DIR, "mnist_strong.json"));
+  const helloWorld = loadGraph(join(import.meta.dirname, "..", "test", "fixtures", "tflite", "hello_world_int8.tflite"));
+
+  it("are the M33 and M55 on their own QEMU machines", () => {
+    expect(V8M_BOARDS.map((b) => [b.core, b.qemu.cpu, b.qemu.machine])).toEqual([
+      ["cortex-m33", "cortex-m33", "mps2-an505"],
+      ["cortex-m55", "cortex-m55", "mps3-an547"],
+    ]);
+  });
+
+  // random models with every layer kind run on these boards in report.test.ts (static stack bound)
+  it.each(V8M_BOARDS.map((b) => [b.name, b] as const))("on %s: mnist_strong and an imported TFLite model are bit-exact", async (_name, board) => {
+    for (const [graph, vectors] of [
+      [strong, { count: 6 }],
+      [helloWorld, { count: 3, dataset: null }],
+    ] as const) {
+      const report = await verifyModel({ graph, board, ...vectors });
+      expect(report.firstMismatch, graph.name).toBeNull();
+      expect(report.passed).toBe(true);
+      expect(report.instructions.min).toBeGreaterThan(0);
+    }
+  });
 });
 
 /** The graph with one table entry changed, so its C differs from `graph`'s reference somewhere. */

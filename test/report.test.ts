@@ -97,7 +97,7 @@ describe("budget file", () => {
     expect(() => loadBudgetFile(write({ boards: { "nucleo-f411re": { maxLatencyUs: "soon" } } }), boardNames)).toThrow(/boards\.nucleo-f411re\.maxLatencyUs: "soon" is not a duration/);
     expect(() => loadBudgetFile(write({ maxFlsh: "64K" }), boardNames)).toThrow(/\(top level\): unknown field "maxFlsh" \(allowed: maxFlash, maxRam, maxLatencyUs, boards\)/);
     expect(() => loadBudgetFile(write({ boards: { "nucleo-f411re": { maxStack: 1 } } }), boardNames)).toThrow(/boards\.nucleo-f411re: unknown field "maxStack"/);
-    expect(() => loadBudgetFile(write({ boards: { "nucleo-f412": {} } }), boardNames)).toThrow(/boards\.nucleo-f412: unknown board \(known: arduino-due/);
+    expect(() => loadBudgetFile(write({ boards: { "nucleo-f412": {} } }), boardNames)).toThrow(/boards\.nucleo-f412: unknown board \(known: alif-e7-devkit, arduino-due/);
     expect(() => loadBudgetFile(write("{ maxFlash: 1 }"), boardNames)).toThrow(/strongnet\.budget\.json: not valid JSON/);
     expect(() => loadBudgetFile(write({ maxRam: true }), boardNames)).toThrow(/maxRam: /);
   });

@@ -15,7 +15,8 @@
  * instructions = round((ticks - empty) / ticksPerInstruction).
  * Measured (QEMU 7.2): microbit 16 MHz SysTick, shift 6 -> 1.024 ticks/instruction;
  * lm3s6965evb 12.5 MHz, shift 7 -> 1.6; mps2-an385/386/500 25 MHz, shift 6 -> 1.6;
- * netduinoplus2 168 MHz, shift 3 -> 1.344.
+ * netduinoplus2 168 MHz, shift 3 -> 1.344; mps2-an505 (M33) 20 MHz, shift 6 -> 1.28;
+ * mps3-an547 (M55) 32 MHz, shift 5 -> 1.024.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
