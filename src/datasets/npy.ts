@@ -97,8 +97,9 @@ export function parseNpy(buf: Uint8Array, source: string): NpyArray {
     }
   };
   let data: NpyData;
-  if (dtype === "u1" || dtype === "b1") data = buf.slice(start, start + count);
-  else if (dtype === "i1") data = new Int8Array(buf.slice(start, start + count).buffer);
+  // copies (a Node Buffer's slice would be a view into a shared pool)
+  if (dtype === "u1" || dtype === "b1") data = Uint8Array.from(buf.subarray(start, start + count));
+  else if (dtype === "i1") data = Int8Array.from(buf.subarray(start, start + count), (b) => (b << 24) >> 24);
   else {
     const Ctor = { u2: Uint16Array, i2: Int16Array, u4: Uint32Array, i4: Int32Array, u8: Float64Array, i8: Float64Array, f4: Float32Array, f8: Float64Array }[dtype]!;
     data = new Ctor(count);

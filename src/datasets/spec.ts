@@ -340,6 +340,7 @@ function resolveShape(raw: RawSet, opts: ToDatasetOptions): [number, number, num
   const shape = want ?? opts.shape ?? squareShape(raw.rowSize);
   if (!shape) throw new DataError(raw.file, `${raw.rowSize} values per sample is not a square image; add :shape=HxW or :shape=HxWxC to the SPEC`);
   if (sz(shape) !== raw.rowSize) throw new DataError(raw.file, `${raw.rowSize} values per sample, but ${want ? `:shape=${show(want)}` : `the model input ${show(shape)}`} has ${sz(shape)}`);
+  if (opts.shape && show(opts.shape) !== show(shape)) throw new DataError(raw.file, `images are ${show(shape)} (HxWxC, from :shape=), the model takes ${show(opts.shape)}`);
   return shape;
 }
 
