@@ -1,4 +1,5 @@
 /** Option parsers and option groups shared by several commands. */
+import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
 import { DATASET_NAMES, parseSpec } from "../datasets/index.js";
 
@@ -13,11 +14,17 @@ export function positiveInt(name: string) {
 /** A data set SPEC (docs/datasets.md), syntax-checked here so a bad one exits 2 naming the option. */
 export function specOption(option: string) {
   return (value: string): string => {
+    let spec;
     try {
-      return parseSpec(value).text;
+      spec = parseSpec(value);
     } catch (err) {
       throw new InvalidArgumentError(`${option}: ${(err as Error).message}`);
     }
+    const missing = spec.paths.find((p) => !existsSync(p));
+    if (missing !== undefined) {
+      throw new InvalidArgumentError(`${option}: no data set or file "${missing}" (named data sets: ${DATASET_NAMES.join(", ")}; files and folders: docs/datasets.md)`);
+    }
+    return spec.text;
   };
 }
 

@@ -177,9 +177,8 @@ export function loadEvaluationData(specText: string, opts: EvaluationOptions): E
   if (spec.named) {
     const test = loadDataset(spec.named).test;
     if (opts.shape && show(opts.shape) !== show(test.shape)) {
-      throw new DataError(spec.named, `images are ${show(test.shape)} (HxWxC), the model takes ${show(opts.shape)}`);
+      throw new DataError(spec.named, `the model input ${show(opts.shape)} does not match the ${show(test.shape)} (HxWxC) images of ${spec.named}`);
     }
-    if (opts.classes !== undefined && test.classes > opts.classes) throw new DataError(spec.named, `${test.classes} classes, the model outputs ${opts.classes}`);
     return { dataset: test, labeled: true, name: spec.named };
   }
   const parts = readSpec(spec);
