@@ -55,8 +55,8 @@ ${lines.map((l) => `        ${l}`).join("\n")}
 describe("the header of a trained model", () => {
   const { header } = generateC(strong);
 
-  it("states the input rule q = byte - 128 as scale 1 and zero point -128", () => {
-    expect(macro(header, "MNIST_STRONG_INPUT_SCALE")).toBe("1.00000000f");
+  it("states the input rule q = byte - 128 as scale 1/255 and zero point -128", () => {
+    expect(macro(header, "MNIST_STRONG_INPUT_SCALE")).toBe(`${Math.fround(1 / 255).toPrecision(9)}f`);
     expect(macro(header, "MNIST_STRONG_INPUT_ZERO_POINT")).toBe("(-128)");
     expect(macro(header, "MNIST_STRONG_OUTPUT_SIZE")).toBe("1");
     expect(macro(header, "MNIST_STRONG_CLASS_COUNT")).toBe("10");

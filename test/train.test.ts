@@ -14,7 +14,7 @@ import { loadMnist } from "../src/datasets/index.js";
 import { serializeModel, parseModel } from "../src/format/load.js";
 import { buildGraph, encodeInt8 } from "../src/ir/index.js";
 import { runLayer } from "../src/reference/interpreter.js";
-import { isValidationIndex, splitValidation } from "../src/train/common.js";
+import { splitValidation, validationIndices } from "../src/train/common.js";
 import { evaluateCandidates, flattenCandidates, fragmentTypes, generateCandidates } from "../src/train/fragments.js";
 import { modelNameFor, trainModel } from "../src/train/index.js";
 import { strongTables } from "../src/train/strong.js";
@@ -90,16 +90,25 @@ describe("dense baseline trainer", () => {
 });
 
 describe("validation split", () => {
-  it("is carved from train, 10%, and class-balanced on the interleaved MNIST order", () => {
+  it("is a seeded, class-stratified 10% of train, the same for every call", () => {
     const { train } = loadMnist();
     const { fit, validation } = splitValidation(train);
     expect(fit.count + validation.count).toBe(train.count);
-    expect(validation.count).toBeGreaterThan(train.count * 0.09);
-    const perClass = new Array(10).fill(0);
-    for (const l of validation.labels) perClass[l]++;
-    expect(Math.min(...perClass)).toBeGreaterThan(validation.count / 20);
-    expect(isValidationIndex(99)).toBe(true);
-    expect(isValidationIndex(9)).toBe(false);
+    expect(validation.count).toBe(6000);
+    const perClass = new Array<number>(10).fill(0);
+    for (const l of validation.labels) perClass[l]! += 1;
+    // 10% of each class: 592 zeros of 5,923, 674 ones of 6,742, ...
+    expect(perClass).toEqual([592, 674, 596, 613, 584, 542, 592, 627, 585, 595]);
+    expect(validationIndices(train)).toEqual(validationIndices(train));
+    expect(validationIndices(train).slice(0, 5)).toMatchInlineSnapshot(`
+      [
+        4,
+        5,
+        14,
+        15,
+        18,
+      ]
+    `);
   });
 });
 

@@ -1,3 +1,4 @@
+import { DataError } from "../datasets/errors.js";
 import { ModelError } from "../format/errors.js";
 import { BudgetError } from "../plan/fit.js";
 
@@ -14,7 +15,7 @@ export class EnvironmentError extends Error {
 }
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof ModelError || err instanceof UsageError) return EXIT.badInput;
+  if (err instanceof ModelError || err instanceof UsageError || err instanceof DataError) return EXIT.badInput;
   if (err instanceof BudgetError) return EXIT.checkFailed;
   if (err instanceof Error && (err.name === "UsageError" || err.name === "BoardError")) return EXIT.badInput;
   return EXIT.environment;
@@ -23,6 +24,7 @@ export function exitCodeFor(err: unknown): number {
 export function formatError(err: unknown): string {
   if (err instanceof ModelError) return `invalid model: ${err.message}`;
   if (err instanceof BudgetError) return `does not fit: ${err.message}`;
+  if (err instanceof DataError) return `bad data: ${err.message}`;
   if (err instanceof Error) return err.message;
   return String(err);
 }

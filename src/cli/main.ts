@@ -31,7 +31,7 @@ export function buildProgram(): Command {
 Exit codes:
   ${EXIT.ok}  success
   ${EXIT.checkFailed}  a check failed: firmware output differs from the reference, or over a budget
-  ${EXIT.badInput}  bad input: malformed or inconsistent model file, unknown board, bad option
+  ${EXIT.badInput}  bad input: malformed or inconsistent model file, bad data, unknown board, bad option
   ${EXIT.environment}  environment: toolchain or QEMU missing, build failed, emulator crashed
 
 Examples:

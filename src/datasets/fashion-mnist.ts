@@ -6,8 +6,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { IdxError, readIdxFile, type IdxArray } from "./idx.js";
-import { byteToInt8, makeDataset, type Dataset, type DatasetSplits } from "./types.js";
+import { loadIdxPair } from "./mnist.js";
+import type { Dataset, DatasetSplits } from "./types.js";
 
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 export const FASHION_MNIST_CLASSES = [
@@ -42,20 +42,5 @@ export function loadFashionMnist(dir = FASHION_MNIST_DIR): DatasetSplits {
 
 function loadSplit(dir: string, split: "train" | "test"): Dataset {
   const [imagesFile, labelsFile] = FILES[split].map((f) => join(dir, f)) as [string, string];
-  const images = expect(readIdxFile(imagesFile), imagesFile, 3);
-  const labels = expect(readIdxFile(labelsFile), labelsFile, 1);
-  const [count, h, w] = images.dims as [number, number, number];
-  if (labels.dims[0] !== count) {
-    throw new IdxError(labelsFile, `${labels.dims[0]} labels for ${count} images in ${imagesFile}`);
-  }
-  const src = images.data as Uint8Array;
-  const pixels = new Int8Array(src.length);
-  for (let i = 0; i < src.length; i++) pixels[i] = byteToInt8(src[i]!);
-  return makeDataset(`fashion-mnist/${split}`, [h, w, 1], 10, pixels, labels.data as Uint8Array);
-}
-
-function expect(a: IdxArray, file: string, ndim: number): IdxArray {
-  if (a.dtype !== "uint8") throw new IdxError(file, `expected uint8 elements, got ${a.dtype}`);
-  if (a.dims.length !== ndim) throw new IdxError(file, `expected ${ndim} dimensions, got ${a.dims.length}`);
-  return a;
+  return loadIdxPair(`fashion-mnist/${split}`, imagesFile, labelsFile, 10);
 }

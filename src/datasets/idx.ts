@@ -14,6 +14,7 @@
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { DataError } from "./errors.js";
 
 export type IdxDtype = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
 
@@ -25,12 +26,13 @@ export interface IdxArray {
   data: IdxData;
 }
 
-export class IdxError extends Error {
+/** A malformed IDX file: a DataError (exit 2) naming the file and the problem. */
+export class IdxError extends DataError {
   constructor(
     readonly source: string,
-    readonly reason: string,
+    reason: string,
   ) {
-    super(`${source}: ${reason}`);
+    super(source, reason);
     this.name = "IdxError";
   }
 }
@@ -94,7 +96,7 @@ function decode(view: DataView, at: number, count: number, dtype: IdxDtype): Idx
   }
 }
 
-/** Reads an IDX file from disk, gunzipping it when the name ends in `.gz`. */
+/** Reads an IDX file from disk, gunzipping it when the name ends in `.gz` or it starts with gzip's magic bytes. */
 export function readIdxFile(path: string): IdxArray {
   let raw: Buffer;
   try {
@@ -103,7 +105,7 @@ export function readIdxFile(path: string): IdxArray {
     throw new IdxError(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   let buf: Uint8Array = raw;
-  if (path.endsWith(".gz")) {
+  if (path.endsWith(".gz") || (raw[0] === 0x1f && raw[1] === 0x8b)) {
     try {
       buf = gunzipSync(raw);
     } catch (err) {

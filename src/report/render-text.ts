@@ -26,6 +26,9 @@ export function renderText(r: Report): string {
     out.push(`strongnet report: ${r.model.name} (sha256 ${r.model.sha256.slice(0, 12)}) on ${b.name}: ${b.core} at ${b.clockHz / 1e6} MHz, QEMU ${b.qemuMachine}`);
     out.push(
       `  verify        ${p.verify.passed ? "PASS" : "FAIL"}: ${p.verify.passed ? `all ${p.verify.vectors} vectors bit-exact` : `${p.verify.mismatchedVectors} of ${p.verify.vectors} vectors differ; first: ${p.verify.firstMismatch}`} (QEMU vs reference)`,
+      ...(p.verify.accuracy
+        ? [`  accuracy      ${p.verify.accuracy.correct}/${p.verify.accuracy.total} ${p.verify.accuracy.dataset} labelled samples = ${(100 * p.verify.accuracy.value).toFixed(2)}% (firmware outputs)`]
+        : []),
     );
     out.push(`  fit           ${fitText(p.fit)}`);
     out.push(`  built with    ${p.build.compiler} ${p.build.cflags.join(" ")}`);

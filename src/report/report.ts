@@ -4,7 +4,6 @@
  * (from the plan or the linker), not a crash.
  */
 import { join } from "node:path";
-import type { DatasetName } from "../datasets/index.js";
 import { FirmwareTooLargeError, type Board, type OptLevel } from "../firmware/index.js";
 import type { Graph } from "../ir/index.js";
 import { BudgetError } from "../plan/fit.js";
@@ -20,7 +19,10 @@ export interface ReportOptions {
   boards?: Board[];
   budget: Budget;
   vectors?: number;
-  dataset?: DatasetName | null;
+  /** data set SPEC of labelled test images, null for none, undefined: the model's metadata */
+  dataset?: string | null;
+  /** data set SPEC whose samples are fed instead (labels optional) */
+  inputs?: string;
   seed?: number;
   /** keep the firmware builds in <keepDir>/<board> */
   keepDir?: string;
@@ -39,6 +41,7 @@ export async function createReport(opts: ReportOptions): Promise<Report> {
       board: b,
       vectors: opts.vectors,
       dataset: opts.dataset,
+      inputs: opts.inputs,
       seed: opts.seed,
       workDir: opts.keepDir === undefined ? undefined : join(opts.keepDir, b.name),
       opt: opts.opt,

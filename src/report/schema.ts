@@ -83,6 +83,8 @@ export const BoardReportSchema = z.object({
     vectors: bytes,
     mismatchedVectors: bytes,
     firstMismatch: z.string().nullable(),
+    /** firmware accuracy on the labelled samples among the vectors (null when none had labels) */
+    accuracy: z.object({ dataset: z.string(), correct: bytes, total: bytes, value: z.number() }).nullable().optional(),
     method: z.string(),
   }),
   flash: z.object({

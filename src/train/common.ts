@@ -3,7 +3,7 @@
  * reference interpreter, progress events and the measured-figures record of a trained model.
  */
 import type { Dataset } from "../datasets/index.js";
-import { makeDataset } from "../datasets/index.js";
+import { makeDataset, stratifiedPick } from "../datasets/index.js";
 import { parseModel } from "../format/load.js";
 import type { ModelFileInput } from "../format/schema.js";
 import { buildGraph, type Graph } from "../ir/index.js";
@@ -20,18 +20,26 @@ export interface TrainProgress {
 export type OnProgress = (p: TrainProgress) => void;
 
 /**
- * Validation: the last of every 10 consecutive blocks of 10 training images
- * (floor(i / 10) % 10 === 9), 10% of train. Blocks rather than i % 10 because the MNIST train
- * split interleaves the classes round-robin, so i % 10 would hold out one digit. The test split is
- * never used for choices.
+ * Validation: a seeded (seed VALIDATION_SEED), class-stratified 10% of the training images: for
+ * each class its indices are shuffled with Rng(seed) and the first round(10%) held out (at least
+ * one when the class has two or more). Independent of the file order (user data is often sorted by
+ * class) and of --seed, so models trained with different seeds are chosen on the same images.
+ * Both parts keep the file order. The test split is never used for choices.
  */
-export const isValidationIndex = (i: number): boolean => Math.floor(i / 10) % 10 === 9;
-export const VALIDATION_RULE = "validation = train images with floor(i / 10) % 10 === 9";
+export const VALIDATION_SHARE = 0.1;
+export const VALIDATION_SEED = 1;
+export const VALIDATION_RULE = `validation = a seeded (seed ${VALIDATION_SEED}), class-stratified ${VALIDATION_SHARE * 100}% of train`;
+
+/** The training indices held out for validation (sorted). */
+export function validationIndices(train: Dataset): number[] {
+  return stratifiedPick(train.labels, VALIDATION_SHARE, VALIDATION_SEED);
+}
 
 export function splitValidation(train: Dataset): { fit: Dataset; validation: Dataset } {
+  const held = new Set(validationIndices(train));
   const fit: number[] = [];
   const validation: number[] = [];
-  for (let i = 0; i < train.count; i++) (isValidationIndex(i) ? validation : fit).push(i);
+  for (let i = 0; i < train.count; i++) (held.has(i) ? validation : fit).push(i);
   return { fit: subset(train, fit, "fit"), validation: subset(train, validation, "validation") };
 }
 

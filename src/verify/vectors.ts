@@ -3,8 +3,13 @@
  * only ones with labels, so accuracy can be reported), edge vectors (all -128, all 0, all 127:
  * saturation and table-end cases), and seeded pseudo-random int8 vectors (inputs no data set has,
  * which reach table entries and requantization corners real images never touch).
+ *
+ * The samples come from `inputs` (any data set SPEC, labels optional), else `dataset` (a SPEC with
+ * labels: its test part), else the data the model's metadata names (`datasetSpec` written by
+ * strongnet train, or a named data set in `dataset`). Samples are converted to int8 by the one
+ * rule of src/datasets/spec.ts, with the model's metadata.inputQuantization for float data.
  */
-import { datasetNamed, loadDataset, type DatasetName } from "../datasets/index.js";
+import { loadEvaluationData, loadTrainingData, modelDataSpec, parseSpec, type Dataset, type InputConversion } from "../datasets/index.js";
 import { shapeSize, type Graph } from "../ir/index.js";
 import { Rng } from "../util/random.js";
 
@@ -18,8 +23,8 @@ export interface TestVector {
 
 export interface VectorPlan {
   vectors: TestVector[];
-  /** the data set the samples came from, or null when none was used */
-  dataset: DatasetName | null;
+  /** the data the samples came from (a name or SPEC), or null when none was used */
+  dataset: string | null;
   /** why no data set samples are included, when none are */
   datasetNote?: string;
   counts: { dataset: number; edge: number; random: number };
@@ -28,8 +33,10 @@ export interface VectorPlan {
 export interface VectorOptions {
   /** total number of vectors */
   count: number;
-  /** data set to draw samples from: a name, null for none, undefined to use the model's metadata.dataset */
-  dataset?: DatasetName | null;
+  /** data set SPEC to draw labelled samples from, null for none, undefined to use the model's metadata */
+  dataset?: string | null;
+  /** a data set SPEC whose samples are fed instead (labels optional) */
+  inputs?: string;
   /** how many of `count` are data set samples when a data set is used (default: 90%, the rest edge + random) */
   datasetCount?: number;
   seed?: number;
@@ -37,22 +44,47 @@ export interface VectorOptions {
 
 const EDGE_VALUES = [-128, 0, 127] as const;
 
+/** The model's class count: the values its final argmax compares, else its output size. */
+export function modelClasses(graph: Graph): number {
+  const last = graph.layers.at(-1);
+  return last?.kind === "argmax" ? shapeSize(last.inputShape) : shapeSize(graph.outputShape);
+}
+
+/** The model's input quantization (metadata.inputQuantization), the int8 rule for float data. */
+export function modelConversion(graph: Graph): InputConversion | undefined {
+  const q = graph.metadata?.inputQuantization as { scale?: unknown; zeroPoint?: unknown } | undefined;
+  if (q && typeof q.scale === "number" && q.scale > 0 && Number.isInteger(q.zeroPoint)) {
+    return { scale: q.scale, zeroPoint: q.zeroPoint as number, source: "the model's metadata.inputQuantization" };
+  }
+  return undefined;
+}
+
+interface Samples {
+  name: string;
+  data: Dataset;
+  labeled: boolean;
+}
+
+/** The samples of an explicit SPEC, checked against the model's input shape and classes. */
+export function samplesFor(graph: Graph, spec: string, requireLabels: boolean): Samples {
+  const e = loadEvaluationData(spec, { shape: [...graph.inputShape] as [number, number, number], classes: modelClasses(graph), conversion: modelConversion(graph), requireLabels });
+  return { name: e.name, data: e.dataset, labeled: e.labeled };
+}
+
 /** Builds `count` vectors for `graph` (deterministic for the same model, options and data set). */
 export function testVectors(graph: Graph, opts: VectorOptions): VectorPlan {
   const size = shapeSize(graph.inputShape);
   const seed = opts.seed ?? 1;
-  const { name: dataset, note } = pickDataset(graph, opts.dataset);
+  const picked = pickSamples(graph, opts);
   const vectors: TestVector[] = [];
   let datasetCount = 0;
-  if (dataset) {
-    const test = loadDataset(dataset).test;
-    if (test.shape.join("x") !== graph.inputShape.join("x")) {
-      throw new Error(`data set ${dataset} has images of shape ${test.shape.join("x")}, but model "${graph.name}" takes ${graph.inputShape.join("x")}`);
-    }
+  if (picked.samples) {
+    const { data, name, labeled } = picked.samples;
     const wanted = opts.datasetCount ?? Math.max(0, opts.count - Math.max(EDGE_VALUES.length + 1, Math.round(opts.count / 10)));
-    datasetCount = Math.min(wanted, test.count, opts.count);
+    datasetCount = Math.min(wanted, data.count, opts.count);
+    const what = opts.inputs !== undefined ? "sample" : "test image";
     for (let i = 0; i < datasetCount; i++) {
-      vectors.push({ input: test.images[i]!.slice(), source: `${dataset} test image ${i}`, label: test.labels[i]! });
+      vectors.push({ input: data.images[i]!.slice(), source: `${name} ${what} ${i}`, ...(labeled ? { label: data.labels[i]! } : {}) });
     }
   }
   const rest = opts.count - datasetCount;
@@ -60,24 +92,32 @@ export function testVectors(graph: Graph, opts: VectorOptions): VectorPlan {
   for (let i = 0; i < edge; i++) vectors.push({ input: new Int8Array(size).fill(EDGE_VALUES[i]!), source: `all ${EDGE_VALUES[i]}` });
   const rng = new Rng(seed);
   for (let i = 0; i < rest - edge; i++) vectors.push({ input: rng.int8Array(size), source: `random #${i} (seed ${seed})` });
-  return { vectors, dataset, datasetNote: note, counts: { dataset: datasetCount, edge, random: rest - edge } };
+  return { vectors, dataset: picked.samples?.name ?? null, datasetNote: picked.note, counts: { dataset: datasetCount, edge, random: rest - edge } };
 }
 
-function pickDataset(graph: Graph, requested: DatasetName | null | undefined): { name: DatasetName | null; note?: string } {
-  if (requested === null) return { name: null, note: "no data set requested" };
-  if (requested !== undefined) return { name: requested };
-  const named = datasetNamed(graph.metadata?.dataset);
-  if (!named) return { name: null, note: "the model's metadata.dataset names no known data set" };
-  const test = tryLoad(named);
-  if (typeof test === "string") return { name: null, note: `data set ${named} is not available here (${test})` };
-  if (test.join("x") !== graph.inputShape.join("x")) return { name: null, note: `data set ${named} images do not match the model input shape` };
-  return { name: named };
+function pickSamples(graph: Graph, opts: VectorOptions): { samples?: Samples; note?: string } {
+  if (opts.inputs !== undefined) return { samples: samplesFor(graph, opts.inputs, false) };
+  if (opts.dataset === null) return { note: "no data set requested" };
+  if (opts.dataset !== undefined) return { samples: samplesFor(graph, opts.dataset, true) };
+  const s = modelTestSamples(graph);
+  return typeof s === "string" ? { note: s } : { samples: s };
 }
 
-function tryLoad(name: DatasetName): [number, number, number] | string {
+/**
+ * The test split of the data the model was trained on, from its metadata, or why there is none
+ * (a default: a data set that is missing here or does not fit is a note, not an error).
+ */
+export function modelTestSamples(graph: Graph): Samples | string {
+  const spec = modelDataSpec(graph.metadata);
+  if (!spec) return "the model's metadata names no data set";
   try {
-    return loadDataset(name).test.shape;
+    const data: Samples =
+      spec.test === undefined && parseSpec(spec.train).named
+        ? samplesFor(graph, spec.train, true)
+        : { name: spec.train, data: loadTrainingData(spec.train, spec.test).splits.test, labeled: true };
+    if (data.data.shape.join("x") !== graph.inputShape.join("x")) return `data set ${data.name} images do not match the model input shape`;
+    return data;
   } catch (err) {
-    return (err as Error).message;
+    return `data set ${spec.train} is not available here (${(err as Error).message})`;
   }
 }

@@ -1,5 +1,4 @@
 import { type Command, InvalidArgumentError } from "commander";
-import type { DatasetName } from "../../datasets/index.js";
 import { DEFAULT_BOARD, getBoard, loadBoards, type Board } from "../../firmware/boards.js";
 import type { OptLevel } from "../../firmware/build.js";
 import { loadGraph } from "../../ir/index.js";
@@ -12,7 +11,7 @@ import { renderText } from "../../report/render-text.js";
 import { createReport, failureLines } from "../../report/report.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { EXIT, UsageError } from "../errors.js";
-import { addOptOption, addOutputsOption, addVectorOptions } from "../options.js";
+import { addOptOption, addOutputsOption, addVectorOptions, SPEC_HELP } from "../options.js";
 import { printJson } from "../output.js";
 import { reportProgress } from "../progress.js";
 
@@ -20,7 +19,8 @@ interface ReportFlags {
   board: string;
   boards?: string;
   vectors: number;
-  dataset?: DatasetName | null;
+  dataset?: string | null;
+  inputs?: string;
   seed: number;
   json?: boolean;
   markdown?: string;
@@ -82,7 +82,9 @@ per problem naming what went over and by how much; 2 on a bad option or budget f
 Examples:
   strongnet report models/mnist_demo.json --board nucleo-f411re
   strongnet report models/mnist_demo.json --boards all --html report.html --markdown report.md
-  strongnet report models/mnist_demo.json --max-flash 16K --max-ram 8K --max-latency-us 5ms --junit report.xml`,
+  strongnet report models/mnist_demo.json --max-flash 16K --max-ram 8K --max-latency-us 5ms --junit report.xml
+  strongnet report digits.json --inputs data/digits_test.csv --vectors 20
+${SPEC_HELP}`,
     )
     .action(async (modelPath: string, opts: ReportFlags) => {
       const graph = withOutputs(loadGraph(modelPath), opts.outputs);
@@ -98,6 +100,7 @@ Examples:
         budget,
         vectors: opts.vectors,
         dataset: opts.dataset,
+        inputs: opts.inputs,
         seed: opts.seed,
         keepDir: opts.keep,
         opt: opts.opt,

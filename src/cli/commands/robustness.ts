@@ -1,22 +1,18 @@
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { writeFileAtomic } from "../../util/fs.js";
 import cliProgress from "cli-progress";
 import { type Command, InvalidArgumentError } from "commander";
-import { DATASET_NAMES, datasetNamed, loadDataset, takeFirst, type DatasetName } from "../../datasets/index.js";
+import { DATASET_NAMES, takeFirst } from "../../datasets/index.js";
 import { loadGraph, type Graph } from "../../ir/index.js";
 import { parseEpsList } from "../../robustness/eps.js";
 import { evaluateRobustness, SoundnessError, type ModelRobustness } from "../../robustness/evaluate.js";
 import { EPS_UNIT, formatMarkdown, formatText, plotSvg, type RobustnessReport } from "../../robustness/report.js";
 import { EXIT, UsageError } from "../errors.js";
 import { printJson } from "../output.js";
-import { positiveInt } from "../options.js";
+import { positiveInt, SPEC_HELP, specOption } from "../options.js";
+import { modelTestSamples, samplesFor } from "../../verify/vectors.js";
 
 export { parseEpsList };
 
-function datasetArg(value: string): DatasetName {
-  if ((DATASET_NAMES as readonly string[]).includes(value)) return value as DatasetName;
-  throw new InvalidArgumentError(`--dataset must be one of ${DATASET_NAMES.join(", ")}, got "${value}"`);
-}
 
 function nonNegativeInt(name: string) {
   return (value: string): number => {
@@ -27,7 +23,7 @@ function nonNegativeInt(name: string) {
 }
 
 interface RobustnessFlags {
-  dataset?: DatasetName;
+  dataset?: string;
   eps: number[];
   samples: number;
   queries: number;
@@ -39,8 +35,7 @@ interface RobustnessFlags {
 }
 
 function writeOut(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+  writeFileAtomic(path, text);
 }
 
 export function registerRobustness(program: Command): void {
@@ -48,9 +43,9 @@ export function registerRobustness(program: Command): void {
     .command("robustness")
     .description("clean, attacked and certified (interval bound propagation) accuracy of the int8 model under L-infinity perturbations")
     .argument("<model>", "model file (.json, strongnet-model version 1): a classifier (argmax output or score vector)")
-    .option("--dataset <name>", `test images: ${DATASET_NAMES.join(", ")} (default: the model's metadata.dataset)`, datasetArg)
+    .option("--dataset <spec>", `labelled test images: ${DATASET_NAMES.join(", ")} or a data set SPEC (below; its test part, else all of it) (default: the data the model's metadata names)`, specOption("--dataset"))
     .option("--eps <list>", "radii in int8 pixel units, comma-separated: E means ±E of 255 (E/255 of [0,1])", parseEpsList, [1, 2, 4, 8, 16])
-    .option("-n, --samples <n>", "evaluate the first N test images", positiveInt("--samples"), 200)
+    .option("-n, --samples <n>", "evaluate the first N test images (the command prints how many it used)", positiveInt("--samples"), 200)
     .option("--queries <n>", "attack budget: model evaluations per sample and eps", nonNegativeInt("--queries"), 2000)
     .option("--seed <n>", "seed of the attack", nonNegativeInt("--seed"), 1)
     .option("--baseline <model>", "a second model (e.g. a dense baseline) evaluated with identical settings, side by side")
@@ -73,19 +68,20 @@ certified <= attacked <= clean is checked on every sample; a violation exits 1.
 
 Examples:
   strongnet robustness models/mnist_demo.json --eps 1,2,4,8,16 --samples 200
-  strongnet robustness models/mnist_demo.json --baseline models/mnist_dense.json --plot robustness.svg --markdown robustness.md`,
+  strongnet robustness models/mnist_demo.json --baseline models/mnist_dense.json --plot robustness.svg --markdown robustness.md
+  strongnet robustness digits.json --dataset data/digits_test.csv --eps 4,8
+${SPEC_HELP}`,
     )
     .action((modelPath: string, opts: RobustnessFlags) => {
       const graphs: [Graph, string][] = [[loadGraph(modelPath), modelPath]];
       if (opts.baseline !== undefined) graphs.push([loadGraph(opts.baseline), opts.baseline]);
-      const datasetName = opts.dataset ?? datasetNamed(graphs[0]![0].metadata?.dataset);
-      if (!datasetName) {
-        throw new UsageError(`--dataset: model "${graphs[0]![0].name}" names no known data set in metadata.dataset; pass --dataset ${DATASET_NAMES.join("|")}`);
-      }
-      const data = takeFirst(loadDataset(datasetName).test, opts.samples);
+      const first = graphs[0]![0];
+      const samples = opts.dataset !== undefined ? samplesFor(first, opts.dataset, true) : modelTestSamples(first);
+      if (typeof samples === "string") throw new UsageError(`--dataset: model "${first.name}": ${samples}; pass --dataset SPEC (${DATASET_NAMES.join(", ")}, a file or a folder)`);
+      const data = takeFirst(samples.data, opts.samples);
       for (const [g, path] of graphs) {
         if (g.inputShape.join("x") !== data.shape.join("x")) {
-          throw new UsageError(`${path}: model input ${g.inputShape.join("x")} does not match ${datasetName} images ${data.shape.join("x")}`);
+          throw new UsageError(`${path}: model input ${g.inputShape.join("x")} does not match ${samples.name} images ${data.shape.join("x")}`);
         }
       }
       const bar =

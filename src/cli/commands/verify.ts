@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { DatasetName } from "../../datasets/index.js";
 import { DEFAULT_BOARD, getBoard } from "../../firmware/boards.js";
 import type { OptLevel } from "../../firmware/build.js";
 import { loadGraph } from "../../ir/index.js";
@@ -11,7 +10,7 @@ import { fitFailureJUnit, renderJUnit, verifyJUnit } from "../../report/junit.js
 import { writeFileAtomic } from "../../util/fs.js";
 import { verifyModel } from "../../verify/verify.js";
 import { EXIT, UsageError } from "../errors.js";
-import { addOptOption, addOutputsOption, addVectorOptions } from "../options.js";
+import { addOptOption, addOutputsOption, addVectorOptions, SPEC_HELP } from "../options.js";
 import { printJson } from "../output.js";
 import { verifyProgress } from "../progress.js";
 import { printVerifyReport } from "../verify-report.js";
@@ -28,7 +27,8 @@ function readSources(dir: string, name: string): { c: string; h: string } {
 interface VerifyFlags {
   board: string;
   vectors: number;
-  dataset?: DatasetName | null;
+  dataset?: string | null;
+  inputs?: string;
   seed: number;
   sources?: string;
   keep?: string;
@@ -56,7 +56,14 @@ export function registerVerify(program: Command): void {
 Two images are built from the same generated C: the shipping one (outputs compared, instructions
 counted with QEMU -icount) and a traced one (-DSTRONGNET_TRACE: a hash of every layer's output),
 so a mismatch is reported as the first layer, byte index, expected and received value.
-Exit code 0 only when every byte matches; 1 on a mismatch or when the model does not fit the board.`,
+Exit code 0 only when every byte matches; 1 on a mismatch or when the model does not fit the board;
+2 on bad input, including bad data in --dataset / --inputs.
+${SPEC_HELP}
+
+Examples:
+  strongnet verify models/mnist_demo.json --board nucleo-f411re --vectors 200
+  strongnet verify digits.json --dataset data/digits_test.csv --vectors 50
+  strongnet verify model.tflite --inputs samples.npy --vectors 20`,
     )
     .action(async (modelPath: string, opts: VerifyFlags) => {
       const graph = withOutputs(loadGraph(modelPath), opts.outputs);
@@ -70,6 +77,7 @@ Exit code 0 only when every byte matches; 1 on a mismatch or when the model does
         sources,
         count: opts.vectors,
         dataset: opts.dataset,
+        inputs: opts.inputs,
         seed: opts.seed,
         workDir: opts.keep,
         opt: opts.opt,
