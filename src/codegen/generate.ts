@@ -141,6 +141,7 @@ function renderLayer(layer: Layer, index: number, plan: Plan) {
   const { inPlace, scratch } = plan.layers[index]!;
   const vars = kindOf(layer).templateVars(layer, {
     remapTable: (t) => plan.tables.remap[t]!,
+    uniqueTables: plan.tables.unique,
     arrays: lowered,
     ...(inPlace ? { inPlace } : {}),
     ...(scratch ? { scratchOffset: scratch.offset } : {}),

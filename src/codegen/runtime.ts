@@ -21,6 +21,7 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "lookup_input.h", name: "SN_LOOKUP_INPUT" },
   { file: "lookup_code.h", name: "SN_LOOKUP_CODE" },
   { file: "strong_groups.h", name: "SN_STRONG_GROUPS" },
+  { file: "strong_fixed.h", name: "SN_STRONG_GROUP" },
   { file: "requantize.c", name: "sn_requantize" },
   { file: "requantize_double.c", name: "sn_requantize_double" },
   { file: "clamp.c", name: "sn_clamp" },
