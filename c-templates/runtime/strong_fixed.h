@@ -17,8 +17,8 @@
         if (and_value > (or_value)) {                                                          \
             uint32_t j;                                                                        \
             for (j = 1; j < (uint32_t)(literals); j++) {                                       \
-                const int32_t v = (planes)[(lit)[j]];                                          \
-                and_value = v < and_value ? v : and_value;                                     \
+                const int32_t w = (planes)[(lit)[j]];                                          \
+                and_value = w < and_value ? w : and_value;                                     \
             }                                                                                  \
             (or_value) = and_value > (or_value) ? and_value : (or_value);                      \
         }                                                                                      \

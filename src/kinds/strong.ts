@@ -93,6 +93,9 @@ export const strong = defineKind<StrongLayer>()({
 const planesOf = (layer: StrongLayer, remapTable: (t: number) => number): StrongPlanes | undefined =>
   strongPlanes(layer.neurons, shapeSize(layer.inputShape), remapTable);
 
+/** Inputs per iteration of the loop that fills the planes (written out: gcc -O2 would keep a loop). */
+const PLANE_FILL_UNROLL = 4;
+
 /** T[x + 128] === x for every x. */
 const isIdentityTable = (table: Int8Array): boolean => table.every((v, i) => v === i - 128);
 
@@ -101,6 +104,7 @@ function planeVars(planes: StrongPlanes, scratchOffset: number, uniqueTables: re
   return {
     scratchOffset,
     inputs: planes.inputs,
+    fillUnroll: PLANE_FILL_UNROLL,
     /** the identity table's plane is a copy of the input: no lookup */
     tables: planes.tables.map((t) => ({ index: t, identity: isIdentityTable(uniqueTables[t]!) })),
     classes: planes.classes.map((c) => ({ groups: c.groups, literals: c.literals, count: c.neurons.length })),
