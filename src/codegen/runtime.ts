@@ -5,8 +5,9 @@
  *
  * The generated `<name>.c` stays self-contained: their text is pasted into it, and only the
  * pieces its code actually uses (found by name in the rendered layers and arrays), so no helper
- * or macro is ever unused. `#include` lines, there only so a runtime file compiles on its own,
- * are dropped when pasting (`<name>.h` includes <stdint.h>).
+ * or macro is ever unused. `#include <stdint.h>` lines, there only so a runtime file compiles on
+ * its own, are dropped when pasting (`<name>.h` includes it); other headers (<arm_acle.h>, under
+ * its #if) stay.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -22,6 +23,8 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "lookup_code.h", name: "SN_LOOKUP_CODE" },
   { file: "strong_groups.h", name: "SN_STRONG_GROUPS" },
   { file: "strong_fixed.h", name: "SN_STRONG_GROUP" },
+  { file: "load_word.h", name: "sn_load_word" },
+  { file: "sxtb16.h", name: "sn_sxtb16_even" },
   { file: "requantize.c", name: "sn_requantize" },
   { file: "requantize_double.c", name: "sn_requantize_double" },
   { file: "clamp.c", name: "sn_clamp" },
@@ -29,12 +32,12 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "fixed_point.c", name: "sn_fp_mul" },
 ];
 
-/** The text of a runtime file as pasted into a model: without its `#include` lines. */
+/** The text of a runtime file as pasted into a model: without its `#include <stdint.h>` line. */
 export function runtimeText(file: string): string {
   const text = readFileSync(join(RUNTIME_DIR, file), "utf8");
   return text
     .split("\n")
-    .filter((line) => !/^#include\s*</.test(line))
+    .filter((line) => !/^#include\s*<stdint\.h>/.test(line))
     .join("\n")
     .trim();
 }
