@@ -9,3 +9,13 @@ static inline uint32_t sn_load_word(const int8_t *p)
     return (uint32_t)(uint8_t)p[0] | (uint32_t)(uint8_t)p[1] << 8 | (uint32_t)(uint8_t)p[2] << 16 |
            (uint32_t)(uint8_t)p[3] << 24;
 }
+
+/* The word v as four bytes at any address, byte i from bits 8i..8i+7 (one STR where allowed). */
+static inline void sn_store_word(int8_t *p, uint32_t v)
+{
+    uint8_t *const b = (uint8_t *)p;
+    b[0] = (uint8_t)v;
+    b[1] = (uint8_t)(v >> 8);
+    b[2] = (uint8_t)(v >> 16);
+    b[3] = (uint8_t)(v >> 24);
+}

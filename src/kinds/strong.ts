@@ -96,8 +96,15 @@ const planesOf = (layer: StrongLayer, remapTable: (t: number) => number): Strong
 /** Inputs per iteration of the loop that fills the planes (written out: gcc -O2 would keep a loop). */
 const PLANE_FILL_UNROLL = 4;
 
-/** T[x + 128] === x for every x. */
-const isIdentityTable = (table: Int8Array): boolean => table.every((v, i) => v === i - 128);
+/**
+ * "identity" when T[x] = x, "complement" when T[x] = -1 - x (= ~x in two's complement: the fuzzy
+ * NOT of the paper's literals), else "table".
+ */
+function tableForm(table: Int8Array): "identity" | "complement" | "table" {
+  if (table.every((v, i) => v === i - 128)) return "identity";
+  if (table.every((v, i) => v === 127 - i)) return "complement";
+  return "table";
+}
 
 /** Template variables of the plane form. */
 function planeVars(planes: StrongPlanes, scratchOffset: number, uniqueTables: readonly Int8Array[]) {
@@ -105,8 +112,8 @@ function planeVars(planes: StrongPlanes, scratchOffset: number, uniqueTables: re
     scratchOffset,
     inputs: planes.inputs,
     fillUnroll: PLANE_FILL_UNROLL,
-    /** the identity table's plane is a copy of the input: no lookup */
-    tables: planes.tables.map((t) => ({ index: t, identity: isIdentityTable(uniqueTables[t]!) })),
+    /** an identity table's plane is a copy of the input, a complement's its bitwise NOT: no lookups */
+    tables: planes.tables.map((t) => ({ index: t, form: tableForm(uniqueTables[t]!) })),
     classes: planes.classes.map((c) => ({ groups: c.groups, literals: c.literals, count: c.neurons.length })),
     codeType: unsignedTypeFor(Math.max(0, ...planes.codes)),
     outputIndexType: planes.outputIndex ? unsignedTypeFor(Math.max(0, ...planes.outputIndex)) : undefined,
