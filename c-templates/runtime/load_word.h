@@ -1,8 +1,10 @@
 #include <stdint.h>
 
+#if defined(__ARM_FEATURE_UNALIGNED)
 /*
- * Four int8 values as one 32-bit word, byte i in bits 8i..8i+7 (the order SXTB16 and SMLAD see),
- * from any address: gcc and clang turn this into one LDR on cores that allow unaligned loads.
+ * Four int8 values as one 32-bit word, byte i in bits 8i..8i+7, and back, at any address: on
+ * cores that allow unaligned access gcc and clang make each one LDR or STR. Defined only there,
+ * like the code that uses them (a strong layer's plane fill), so no core has an unused function.
  */
 static inline uint32_t sn_load_word(const int8_t *p)
 {
@@ -10,7 +12,6 @@ static inline uint32_t sn_load_word(const int8_t *p)
            (uint32_t)(uint8_t)p[3] << 24;
 }
 
-/* The word v as four bytes at any address, byte i from bits 8i..8i+7 (one STR where allowed). */
 static inline void sn_store_word(int8_t *p, uint32_t v)
 {
     uint8_t *const b = (uint8_t *)p;
@@ -19,3 +20,4 @@ static inline void sn_store_word(int8_t *p, uint32_t v)
     b[2] = (uint8_t)(v >> 16);
     b[3] = (uint8_t)(v >> 24);
 }
+#endif

@@ -24,7 +24,7 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "strong_groups.h", name: "SN_STRONG_GROUPS" },
   { file: "strong_fixed.h", name: "SN_STRONG_GROUP" },
   { file: "load_word.h", name: "sn_load_word" },
-  { file: "sxtb16.h", name: "sn_sxtb16_even" },
+  { file: "sxtb16.h", name: "sn_int8x4" },
   { file: "requantize.c", name: "sn_requantize" },
   { file: "requantize_double.c", name: "sn_requantize_double" },
   { file: "clamp.c", name: "sn_clamp" },
