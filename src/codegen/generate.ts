@@ -80,9 +80,11 @@ export function generateC(graph: Graph, target?: CodegenTarget, measured: Measur
   });
   // the runtime helpers and macros the layers' code and arrays use, and only those
   const runtime = runtimeFor(layers.map((l) => [l.code, ...l.arrays.map((a) => a.body)].join("\n")).join("\n"));
+  // a strong layer whose tables are identity and complement computes them without sn_tables
+  const usesTables = /\bsn_tables\b/.test(`${layers.map((l) => l.code).join("\n")}\n${runtime}`.replace(/\/\*[\s\S]*?\*\//g, " "));
   const source = render("model.c.ejs", {
     ...common,
-    tables: plan.tables.unique.map((t) => formatValues(t, 16, 4)),
+    tables: usesTables ? plan.tables.unique.map((t) => formatValues(t, 16, 4)) : [],
     runtime,
     layers,
     calls: graph.layers.map((layer, index) => ({
@@ -214,6 +216,7 @@ function renderLayer(layer: Layer, index: number, plan: Plan) {
   const { inPlace, scratch } = plan.layers[index]!;
   const vars = kindOf(layer).templateVars(layer, {
     remapTable: (t) => plan.tables.remap[t]!,
+    uniqueTables: plan.tables.unique,
     arrays: lowered,
     ...(inPlace ? { inPlace } : {}),
     ...(scratch ? { scratchOffset: scratch.offset } : {}),

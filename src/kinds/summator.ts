@@ -7,6 +7,7 @@ import { int32, int8, layerBase, nonNegative, requantSchema } from "../format/fi
 import { checkAccumulator, checkIndex } from "../ir/checks.js";
 import { shapeSize, type LayerCommon, type Requant } from "../ir/types.js";
 import { indexArray, runningEnds } from "../plan/lowering.js";
+import { summatorBlocks, WORD, type SummatorBlocks } from "../plan/summator-blocks.js";
 import { requantizedOps } from "../plan/ops.js";
 import { addTerm, flatSource, linearLayer } from "../robustness/flat.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
@@ -67,6 +68,14 @@ export const summator = defineKind<SummatorLayer>()({
   tables: activationTables,
 
   lower(layer) {
+    const blocks = blocksOf(layer);
+    if (blocks) {
+      const bias = Array.from({ length: blocks.paddedNeurons }, (_, n) => layer.neurons[n]?.bias ?? 0);
+      return [
+        { role: "bias", ctype: "int32_t", values: bias, comment: "int32 accumulator start per neuron (0 for padding rows)" },
+        { role: "weights", ctype: "int8_t", values: blocks.weights, comment: "weight of every input (0 where a neuron has no term), as [neuron block][input / 4][neuron in block][input % 4]" },
+      ];
+    }
     const terms = layer.neurons.flatMap((n) => n.terms);
     return [
       { role: "bias", ctype: "int32_t", values: layer.neurons.map((n) => n.bias), comment: "int32 accumulator start per neuron" },
@@ -77,7 +86,14 @@ export const summator = defineKind<SummatorLayer>()({
   },
 
   ops: (layer) => requantizedOps(layer.neurons.reduce((s, n) => s + n.terms.length, 0), layer.neurons.length, layer.activation),
-  templateVars: (layer, ctx) => ({ neurons: layer.neurons.length, ...requantVars(layer, ctx) }),
+  templateVars: (layer, ctx) => {
+    const blocks = blocksOf(layer);
+    return {
+      neurons: layer.neurons.length,
+      ...requantVars(layer, ctx),
+      blocks: blocks && { block: blocks.block, paddedNeurons: blocks.paddedNeurons, inputs: blocks.inputs, word: WORD },
+    };
+  },
 
   robustness(layer, tables) {
     const rows = layer.neurons.map((n) => {
@@ -88,3 +104,6 @@ export const summator = defineKind<SummatorLayer>()({
     return linearLayer(flatSource(layer), rows, outputRequants(layer, rows.length, rows.length), activationTable(layer, tables));
   },
 });
+
+/** The block form (src/plan/summator-blocks.ts), or undefined for the sparse terms. */
+const blocksOf = (layer: SummatorLayer): SummatorBlocks | undefined => summatorBlocks(layer.neurons, shapeSize(layer.inputShape));

@@ -69,7 +69,7 @@ export interface Plan {
 export function planGraph(graph: Graph): Plan {
   const tables = dedupTables(graph);
   const storage = storageOf(graph);
-  const { slots, inPlace } = planArena(graph, storage);
+  const { slots, inPlace } = planArena(graph, storage, tables);
   const offsets = viewOffsets(graph);
   const layers = graph.layers.map((layer) => ({
     id: layer.id,
@@ -179,7 +179,7 @@ function inPlaceCandidates(graph: Graph, storage: Map<string, string>, lastRead:
 const inputOffsetOf = (output: BufferSlot, input: BufferSlot) => output.offset + Math.max(0, output.size - input.size);
 const outputOffsetOf = (input: BufferSlot, output: BufferSlot) => input.offset - Math.max(0, output.size - input.size);
 
-function planArena(graph: Graph, storage: Map<string, string>): { slots: Map<string, BufferSlot>; inPlace: Set<string> } {
+function planArena(graph: Graph, storage: Map<string, string>, tables: TableDedup): { slots: Map<string, BufferSlot>; inPlace: Set<string> } {
   // a buffer lives until the last read of it or of any view of it
   const lastRead = lastReads(graph, storage);
   const tensors: BufferSlot[] = graph.layers
@@ -229,9 +229,9 @@ function planArena(graph: Graph, storage: Map<string, string>): { slots: Map<str
     }
     placed.push(t);
   }
-  // scratch of in-place layers: live only at their own step
+  // scratch (of in-place layers, of strong layers' planes): live only at the layer's own step
   graph.layers.forEach((layer, step) => {
-    const bytes = inPlace.has(layer.id) ? (kindOf(layer).scratchBytes?.(layer) ?? 0) : 0;
+    const bytes = kindOf(layer).scratchBytes?.(layer, { inPlace: inPlace.has(layer.id), remapTable: (t) => tables.remap[t]! }) ?? 0;
     if (bytes === 0) return;
     const t: BufferSlot = { layerId: scratchId(layer.id), offset: 0, size: bytes, firstStep: step, lastStep: step };
     t.offset = lowestFreeOffset(liveDuring(placed, t), t.size);

@@ -29,12 +29,22 @@ export interface BuildContext {
 export interface TemplateContext {
   /** file table index -> index into the de-duplicated sn_tables */
   remapTable: (t: number) => number;
+  /** the de-duplicated tables (sn_tables), for code that depends on a table's contents */
+  uniqueTables: readonly Int8Array[];
   /** the layer's lowered arrays, as `lower` returned them */
   arrays: readonly ConstArray[];
   /** set when the plan has the layer write its output over its input (see KindModule.inPlace) */
   inPlace?: boolean;
   /** where the layer's scratch bytes start in the arena (sn_arena.bytes + scratchOffset) */
   scratchOffset?: number;
+}
+
+/** What a kind's scratch size may depend on. */
+export interface ScratchContext {
+  /** the plan writes the layer's output over its input (KindModule.inPlace) */
+  inPlace: boolean;
+  /** file table index -> index into the de-duplicated sn_tables */
+  remapTable: (t: number) => number;
 }
 
 /** The variables every layer template gets, whatever its kind. */
@@ -97,8 +107,11 @@ export interface KindModule<S extends z.ZodObject, L extends LayerCommon, Vars e
    * the template then gets `inPlace` and must copy each position's input before writing it.
    */
   inPlace?(layer: L): boolean;
-  /** arena bytes the layer needs while computing in place (the plan reserves them for its step) */
-  scratchBytes?(layer: L): number;
+  /**
+   * arena bytes the layer needs while it runs (the plan reserves them for its step only), given
+   * whether the plan runs it in place and the table de-duplication
+   */
+  scratchBytes?(layer: L, ctx: ScratchContext): number;
 }
 
 /**
