@@ -4,9 +4,10 @@
  * compile and are unit-tested on their own (test/c-runtime.test.ts).
  *
  * The generated `<name>.c` stays self-contained: their text is pasted into it, and only the
- * pieces its code actually uses (found by name in the rendered layers and arrays), so no helper
- * or macro is ever unused. `#include` lines, there only so a runtime file compiles on its own,
- * are dropped when pasting (`<name>.h` includes <stdint.h>).
+ * pieces its code actually uses (found by name in the rendered layers and arrays, and in the
+ * pieces those use), so no helper or macro is ever unused. `#include` lines, there only so a
+ * runtime file compiles on its own, are dropped when pasting: `<name>.h` includes <stdint.h>, and
+ * `<name>.c` includes any other standard header a pasted piece includes (runtimeHeaders).
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -25,6 +26,9 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "requantize_double.c", name: "sn_requantize_double" },
   { file: "clamp.c", name: "sn_clamp" },
   { file: "read_padded.c", name: "sn_read_padded" },
+  { file: "simd_s8.c", name: "sn_load_s8x4" },
+  { file: "dot_s8_2x2.c", name: "sn_dot_s8_2x2" },
+  { file: "dot_s8_1x2.c", name: "sn_dot_s8_1x2" },
   { file: "fixed_point.c", name: "sn_fp_mul" },
 ];
 
@@ -33,7 +37,7 @@ export function runtimeText(file: string): string {
   const text = readFileSync(join(RUNTIME_DIR, file), "utf8");
   return text
     .split("\n")
-    .filter((line) => !/^#include\s*</.test(line))
+    .filter((line) => !/^#include\s*[<"]/.test(line))
     .join("\n")
     .trim();
 }
@@ -43,8 +47,33 @@ export function runtimeText(file: string): string {
  * pieces whose name its C (comments aside) mentions.
  */
 export function runtimeFor(code: string): string {
-  const c = code.replace(/\/\*[\s\S]*?\*\//g, " ");
-  return RUNTIME_PIECES.filter((p) => new RegExp(`\\b${p.name}\\b`).test(c))
+  return piecesFor(code)
     .map((p) => runtimeText(p.file))
     .join("\n\n");
+}
+
+/**
+ * The standard headers besides <stdint.h> that `code` needs: those the pieces it uses include, and
+ * <string.h> when the layers' own code copies with memcpy / memset.
+ */
+export function runtimeHeaders(code: string): string[] {
+  const headers = piecesFor(code).flatMap((p) => [...readFileSync(join(RUNTIME_DIR, p.file), "utf8").matchAll(/^#include\s*<([^>]+)>/gm)].map((m) => m[1]!));
+  if (/\bmem(cpy|set)\s*\(/.test(code.replace(/\/\*[\s\S]*?\*\//g, " "))) headers.push("string.h");
+  return [...new Set(headers)].filter((h) => h !== "stdint.h").sort();
+}
+
+/** The pieces `code` names (comments aside), and the pieces those name, in pasting order. */
+function piecesFor(code: string): (typeof RUNTIME_PIECES)[number][] {
+  const uses = (text: string, p: { name: string }) => new RegExp(`\\b${p.name}\\b`).test(text.replace(/\/\*[\s\S]*?\*\//g, " "));
+  const chosen = new Set(RUNTIME_PIECES.filter((p) => uses(code, p)));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of RUNTIME_PIECES) {
+      if (!chosen.has(p) && [...chosen].some((q) => uses(readFileSync(join(RUNTIME_DIR, q.file), "utf8"), p))) {
+        chosen.add(p);
+        grew = true;
+      }
+    }
+  }
+  return RUNTIME_PIECES.filter((p) => chosen.has(p));
 }

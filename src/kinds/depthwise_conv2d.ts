@@ -88,7 +88,7 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
     layer.stride.every((s) => s === 1) &&
     (layer.dilation ?? [1, 1]).every((d) => d === 1) &&
     layer.outputShape.join("x") === layer.inputShape.join("x"),
-  scratchBytes: (layer) => layer.kernel[0] * layer.inputShape[1] * layer.inputShape[2],
+  scratchBytes: (layer, inPlace) => (inPlace ? layer.kernel[0] * layer.inputShape[1] * layer.inputShape[2] : 0),
 
   templateVars: (layer, ctx) => ({
     inPlace: ctx.inPlace === true,

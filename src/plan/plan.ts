@@ -44,7 +44,7 @@ export interface LayerPlan {
   isView: boolean;
   /** the layer writes its output over its input's bytes (see KindModule.inPlace) */
   inPlace?: boolean;
-  /** arena bytes the layer uses while it runs in place (KindModule.scratchBytes) */
+  /** arena bytes the layer uses while it runs (KindModule.scratchBytes) */
   scratch?: BufferSlot;
 }
 
@@ -229,9 +229,9 @@ function planArena(graph: Graph, storage: Map<string, string>): { slots: Map<str
     }
     placed.push(t);
   }
-  // scratch of in-place layers: live only at their own step
+  // scratch (rows of an in-place layer, a convolution's im2col columns): live only at its own step
   graph.layers.forEach((layer, step) => {
-    const bytes = inPlace.has(layer.id) ? (kindOf(layer).scratchBytes?.(layer) ?? 0) : 0;
+    const bytes = isView(graph, layer) ? 0 : (kindOf(layer).scratchBytes?.(layer, inPlace.has(layer.id)) ?? 0);
     if (bytes === 0) return;
     const t: BufferSlot = { layerId: scratchId(layer.id), offset: 0, size: bytes, firstStep: step, lastStep: step };
     t.offset = lowestFreeOffset(liveDuring(placed, t), t.size);

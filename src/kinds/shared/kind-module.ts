@@ -97,8 +97,11 @@ export interface KindModule<S extends z.ZodObject, L extends LayerCommon, Vars e
    * the template then gets `inPlace` and must copy each position's input before writing it.
    */
   inPlace?(layer: L): boolean;
-  /** arena bytes the layer needs while computing in place (the plan reserves them for its step) */
-  scratchBytes?(layer: L): number;
+  /**
+   * arena bytes the layer needs while it runs, in place or not (the plan reserves them for its
+   * step only): rows an in-place layer copies, a convolution's im2col columns
+   */
+  scratchBytes?(layer: L, inPlace: boolean): number;
 }
 
 /**
