@@ -70,9 +70,7 @@ export const conv2d = defineKind<Conv2dLayer>()({
       role: "weights",
       ctype: "int8_t",
       values: packedWeights(layer),
-      comment:
-        "in the order the kernel streams them: [filter pair][k / 4][filter of the pair][k % 4], " +
-        "k = (ky, kx, channel) zero-padded to whole words; an odd last filter alone, [k]",
+      comment: PACKED_WEIGHTS_COMMENT,
     },
     { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output" },
     ...lowerPerChannel(layer),
@@ -115,28 +113,37 @@ function readsDirectly(layer: Conv2dLayer, inPlace: boolean): boolean {
 }
 
 /** Weights per filter, (ky, kx, channel), rounded up to whole 32-bit words: a column's bytes. */
-function columnBytes(layer: Conv2dLayer): number {
-  return Math.ceil((layer.kernel[0] * layer.kernel[1] * layer.inputShape[2]) / 4) * 4;
+export function columnBytes(layer: { kernel: readonly [number, number]; inputShape: readonly number[] }): number {
+  return Math.ceil((layer.kernel[0] * layer.kernel[1] * layer.inputShape[2]!) / 4) * 4;
 }
 
 /**
  * The weights in the order the C kernel streams them (c-templates/runtime/dot_s8_2x2.c): each
  * filter's taps zero-padded to whole words; filters in pairs, interleaved a word at a time, so one
  * pointer reads both; an odd last filter alone. Padding adds at most 3 bytes per filter.
+ * `weight(f, k)` is tap k of filter f, k = (ky, kx, channel).
  */
-function packedWeights(layer: Conv2dLayer): Int8Array {
-  const taps = layer.kernel[0] * layer.kernel[1] * layer.inputShape[2];
-  const column = columnBytes(layer);
-  const packed = new Int8Array(layer.filters * column);
-  const weight = (f: number, k: number) => (k < taps ? layer.weights[f * taps + k]! : 0);
+export function packedFilterWeights(filters: number, taps: number, weight: (f: number, k: number) => number): Int8Array {
+  const column = Math.ceil(taps / 4) * 4;
+  const packed = new Int8Array(filters * column);
+  const padded = (f: number, k: number) => (k < taps ? weight(f, k) : 0);
   let i = 0;
-  for (let f = 0; f + 1 < layer.filters; f += 2) {
+  for (let f = 0; f + 1 < filters; f += 2) {
     for (let word = 0; word < column; word += 4) {
-      for (const filter of [f, f + 1]) for (let b = 0; b < 4; b++) packed[i++] = weight(filter, word + b);
+      for (const filter of [f, f + 1]) for (let b = 0; b < 4; b++) packed[i++] = padded(filter, word + b);
     }
   }
-  if (layer.filters % 2 === 1) for (let k = 0; k < column; k++) packed[i++] = weight(layer.filters - 1, k);
+  if (filters % 2 === 1) for (let k = 0; k < column; k++) packed[i++] = padded(filters - 1, k);
   return packed;
+}
+
+export const PACKED_WEIGHTS_COMMENT =
+  "in the order the kernel streams them: [filter pair][k / 4][filter of the pair][k % 4], " +
+  "k = (ky, kx, channel) zero-padded to whole words; an odd last filter alone, [k]";
+
+function packedWeights(layer: Conv2dLayer): Int8Array {
+  const taps = layer.kernel[0] * layer.kernel[1] * layer.inputShape[2];
+  return packedFilterWeights(layer.filters, taps, (f, k) => layer.weights[f * taps + k]!);
 }
 
 /** Every weight of filter f with its offset from the window origin and input channel, in weight order. */
