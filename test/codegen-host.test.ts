@@ -20,12 +20,21 @@ const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 const NEWLIB_INCLUDE = "/usr/lib/arm-none-eabi/include";
 const VECTORS = 64;
 
-describe.each(["gcc", "clang"])("generated C on the host with %s", (compiler) => {
+/**
+ * The host has no DSP extension: STRONGNET_EMULATE_DSP builds the Cortex-M4/M7/M33 kernels
+ * (SXTB16 / SMLAD data layout, four channels per word) with C versions of those instructions.
+ */
+describe.each([
+  ["gcc", []],
+  ["clang", []],
+  ["gcc", ["-DSTRONGNET_EMULATE_DSP"]],
+  ["clang", ["-DSTRONGNET_EMULATE_DSP"]],
+])("generated C on the host with %s %j", (compiler, defines) => {
   it.each(SEEDS)("random model %i: warning-free, sanitizer-clean, bit-exact on every layer", (seed) => {
     const graph = buildGraph(parseModel(randomModel(seed)));
     const rng = new Rng(1000 + seed);
     const vectors = Array.from({ length: VECTORS }, (_, i) => extremeOrRandom(rng, shapeSize(graph.inputShape), i));
-    const build = buildHost(graph, compiler, SANITIZE_FLAGS);
+    const build = buildHost(graph, compiler, [...SANITIZE_FLAGS, ...defines]);
     const got = runHost(build, graph, vectors);
     vectors.forEach((vector, v) => {
       const trace = runTrace(graph, vector);
@@ -51,10 +60,10 @@ describe("optimised builds", () => {
 
 /**
  * The generated C of every shipped model and of the random models (every layer kind) is clean
- * under clang -Weverything for a Cortex-M0+: no unused macro or helper, no padding, no implicit
+ * under clang -Weverything for a Cortex-M0+ and a Cortex-M4: no unused macro or helper, no padding, no implicit
  * conversion, with and without the trace hook.
  */
-describe("clang -Weverything, thumbv6m", () => {
+describe("clang -Weverything, thumbv6m and thumbv7em", () => {
   const shipped = readdirSync("models").filter((f) => f.endsWith(".json") && !f.endsWith(".metrics.json")).sort();
   const models = [
     ...shipped.map((f) => ({ label: f, model: parseModel(JSON.parse(readFileSync(join("models", f), "utf8"))) })),
@@ -66,10 +75,17 @@ describe("clang -Weverything, thumbv6m", () => {
     const { source, header } = generateC(graph, { name: "nucleo-f411re", core: "cortex-m4", clockHz: 100e6, flashBytes: 512 * 1024, ramBytes: 128 * 1024 });
     writeFileSync(join(dir, `${graph.name}.c`), source);
     writeFileSync(join(dir, `${graph.name}.h`), header);
-    for (const trace of [[], ["-DSTRONGNET_TRACE"]]) {
-      // newlib's headers (the firmware's C library) for <string.h>, which the convolutions' copies use
-      const flags = ["--target=thumbv6m-none-eabi", "-mcpu=cortex-m0plus", "-isystem", NEWLIB_INCLUDE, "-std=c99", "-Weverything", "-Werror", ...trace];
-      execFileSync("clang", [...flags, "-c", "-o", join(dir, "model.o"), join(dir, `${graph.name}.c`)], { stdio: ["ignore", "pipe", "pipe"] });
+    // Cortex-M0+ (plain C kernels) and Cortex-M4 (the DSP kernels: inline SXTB16 / SMLAD)
+    const cores = [
+      ["--target=thumbv6m-none-eabi", "-mcpu=cortex-m0plus"],
+      ["--target=thumbv7em-none-eabi", "-mcpu=cortex-m4"],
+    ];
+    for (const core of cores) {
+      for (const trace of [[], ["-DSTRONGNET_TRACE"]]) {
+        // newlib's headers (the firmware's C library) for <string.h>, which the convolutions' copies use
+        const flags = [...core, "-isystem", NEWLIB_INCLUDE, "-std=c99", "-Weverything", "-Werror", ...trace];
+        execFileSync("clang", [...flags, "-c", "-o", join(dir, "model.o"), join(dir, `${graph.name}.c`)], { stdio: ["ignore", "pipe", "pipe"] });
+      }
     }
     // and easy to read: no line of the generated files is over 100 columns, except data rows
     const long = `${source}\n${header}`.split("\n").filter((l) => l.length > 100 && !/^ +[-(\d]/.test(l));

@@ -1,6 +1,6 @@
 #include <stdint.h>
 
-#include "simd_s8.c"
+#include "smlad_s8.c"
 
 /* acc[0] += w . c0, acc[1] += w . c1 over `words` words: one filter, two columns. */
 static void sn_dot_s8_1x2(const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t words,

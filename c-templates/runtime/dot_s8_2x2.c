@@ -1,6 +1,6 @@
 #include <stdint.h>
 
-#include "simd_s8.c"
+#include "smlad_s8.c"
 
 /*
  * acc[0] += w0 . c0, acc[1] += w1 . c0, acc[2] += w0 . c1, acc[3] += w1 . c1 over `words` words:

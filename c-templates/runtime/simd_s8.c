@@ -2,9 +2,10 @@
 #include <string.h>
 
 /*
- * Dot products of int8 vectors for the convolution kernels, several outputs per pass so that
- * every load and unpack is shared: two filters by two columns (sn_dot_s8_2x2, four
- * accumulators), or one filter by two columns (sn_dot_s8_1x2). A column is the input window of
+ * SIMD helpers of the convolution kernels (dot_s8_*.c, mac_halves_s8.c). The dot products of
+ * int8 vectors compute several outputs per pass so that every load and unpack is shared: two
+ * filters by two columns (sn_dot_s8_2x2, four accumulators), or one filter by two columns
+ * (sn_dot_s8_1x2). A column is the input window of
  * one output pixel, flattened (ky, kx, channel) like the filter's weights. Vectors are whole
  * 32-bit words: the lowering pads each filter's weights, and the kernel each column, to a
  * multiple of 4 with zeros. The weights of a filter pair are interleaved one word at a time
@@ -18,8 +19,10 @@
  * overflow: loading proves |bias| + 128 * sum |w| < 2^31 for every filter.
  *
  * gcc's arm_acle.h (12.2) has __sxtb16 and __smlad but no __ror, and SXTB16's rotate only comes
- * fused from inline asm, hence the three one-instruction helpers. STRONGNET_EMULATE_DSP builds
- * the DSP loops with C versions of them, so host tests check the DSP data layout bit for bit.
+ * fused from inline asm, hence one-instruction helpers (SMLAD in smlad_s8.c, SMLABB / SMLATT
+ * in mac_halves_s8.c: each in the file of its users, so no pasted helper is unused).
+ * STRONGNET_EMULATE_DSP builds the DSP loops with C versions of them, so host tests check the
+ * DSP data layout bit for bit.
  */
 #if defined(__ARM_FEATURE_DSP) && !defined(STRONGNET_EMULATE_DSP)
 #define SN_DOT_DSP 1
@@ -36,14 +39,6 @@ static uint32_t sn_sxtb16_ror8(uint32_t v)
 {
     uint32_t r;
     __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
-    return r;
-}
-
-/* SMLAD: acc + lo(a) * lo(b) + hi(a) * hi(b), halves as int16 */
-static int32_t sn_smlad(uint32_t a, uint32_t b, int32_t acc)
-{
-    int32_t r;
-    __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
     return r;
 }
 #elif defined(STRONGNET_EMULATE_DSP)
@@ -70,11 +65,6 @@ static int32_t sn_dsp_half(uint32_t v, uint32_t k)
 {
     const uint32_t h = (v >> (16u * k)) & 0xffffu;
     return (int32_t)h - ((h & 0x8000u) != 0u ? 65536 : 0);
-}
-
-static int32_t sn_smlad(uint32_t a, uint32_t b, int32_t acc)
-{
-    return acc + sn_dsp_half(a, 0u) * sn_dsp_half(b, 0u) + sn_dsp_half(a, 1u) * sn_dsp_half(b, 1u);
 }
 #endif
 

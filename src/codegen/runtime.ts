@@ -27,8 +27,10 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "clamp.c", name: "sn_clamp" },
   { file: "read_padded.c", name: "sn_read_padded" },
   { file: "simd_s8.c", name: "sn_load_s8x4" },
+  { file: "smlad_s8.c", name: "sn_smlad" },
   { file: "dot_s8_2x2.c", name: "sn_dot_s8_2x2" },
   { file: "dot_s8_1x2.c", name: "sn_dot_s8_1x2" },
+  { file: "mac_halves_s8.c", name: "sn_smlabb" },
   { file: "fixed_point.c", name: "sn_fp_mul" },
 ];
 

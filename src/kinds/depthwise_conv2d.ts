@@ -92,13 +92,13 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
     layer.stride.every((s) => s === 1) &&
     (layer.dilation ?? [1, 1]).every((d) => d === 1) &&
     layer.outputShape.join("x") === layer.inputShape.join("x"),
-  scratchBytes: (layer, inPlace) =>
-    asConvolution(layer) ? 2 * columnBytes(layer) : inPlace ? layer.kernel[0] * layer.inputShape[1] * layer.inputShape[2] : 0,
+  scratchBytes: (layer) => (asConvolution(layer) ? 2 * columnBytes(layer) : (rowRing(layer).rows + 1) * rowRing(layer).rowBytes),
 
   templateVars: (layer, ctx) => ({
     inPlace: ctx.inPlace === true,
     /** one input channel: computed as a convolution with depthMultiplier filters (conv2d.c.ejs) */
     asConvolution: asConvolution(layer),
+    ring: rowRing(layer),
     filters: layer.outputShape[2],
     direct: false,
     scratchOffset: ctx.scratchOffset,
@@ -117,6 +117,23 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
  */
 function asConvolution(layer: DepthwiseConv2dLayer): boolean {
   return layer.inputShape[2] === 1;
+}
+
+/**
+ * The scratch rows of the depthwise kernel: input rows copied once each into a ring of `rows`
+ * slots (the window's height, dilated), each with `left` and `right` columns of the pad value on
+ * either side so that no tap needs a bounds check, plus one row of pad values for the rows above
+ * and below the image. Copying also lets the layer run in place (the copy is read, the input
+ * bytes overwritten).
+ */
+function rowRing(layer: DepthwiseConv2dLayer) {
+  const [kh, kw] = layer.kernel;
+  const [dy, dx] = layer.dilation ?? [1, 1];
+  const [, inW, channels] = layer.inputShape;
+  const left = layer.padding[1];
+  const lastColumn = (layer.outputShape[1] - 1) * layer.stride[1] - left + (kw - 1) * dx;
+  const right = Math.max(0, lastColumn - (inW - 1));
+  return { rows: (kh - 1) * dy + 1, left, right, rowBytes: (left + inW + right) * channels };
 }
 
 /** taps of one output channel: kernel height x width */
