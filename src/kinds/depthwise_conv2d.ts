@@ -84,7 +84,8 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
 
   /**
    * A stride-1 depthwise layer that keeps the shape can write over its input: each output row is
-   * computed from a copy of the input rows its window reads (scratch: one kernel height of rows).
+   * computed from a copy of the input rows its window reads (the scratch ring of rowRing, which
+   * every depthwise layer uses).
    */
   inPlace: (layer) =>
     !asConvolution(layer) &&
