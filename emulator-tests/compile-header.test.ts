@@ -45,3 +45,14 @@ describe("--opt: the optimisation level of the verified images", () => {
     expect(run.stderr).toMatch(/-Os, -O2, -O3/);
   });
 });
+
+describe("--dataset none", () => {
+  it("runs only edge and random vectors (commander turned a parser's null into an empty SPEC)", () => {
+    const run = cli("verify", "models/mnist_strong.json", "--dataset", "none", "--vectors", "3", "--json");
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.passed).toBe(true);
+    expect(report.vectors.datasetSamples).toBe(0);
+    expect(report.vectors.total).toBe(3);
+  });
+});

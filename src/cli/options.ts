@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { OPT_LEVELS } from "../firmware/build.js";
 import { DATASET_NAMES, parseSpec } from "../datasets/index.js";
 import { OUTPUT_FORMS, type OutputForm } from "../ir/outputs.js";
+import { NO_DATASET } from "../verify/vectors.js";
 
 export function positiveInt(name: string) {
   return (value: string): number => {
@@ -30,9 +31,12 @@ export function specOption(option: string) {
   };
 }
 
-/** --dataset SPEC|none on verify and report. */
-export function datasetOption(value: string): string | null {
-  return value === "none" ? null : specOption("--dataset")(value);
+/**
+ * --dataset SPEC|none on verify and report. "none" stays the string "none" (VectorOptions reads it
+ * as no data set): commander stores an empty string when a parser returns null.
+ */
+export function datasetOption(value: string): string {
+  return value === NO_DATASET ? NO_DATASET : specOption("--dataset")(value);
 }
 
 /** The SPEC syntax in one block, for the --help of every command that takes data. */

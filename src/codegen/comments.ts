@@ -65,9 +65,6 @@ export function arrayDims(layer: Layer, a: ConstArray): string {
   switch (a.role) {
     case "weights":
       if (layer.kind === "dense") return dim(layer.units, "units") + dim(shapeSize(layer.inputShape), "inputs");
-      if (layer.kind === "conv2d") {
-        return dim(layer.filters, "filters") + dim(layer.kernel[0], "ky") + dim(layer.kernel[1], "kx") + dim(layer.inputShape[2], "channels");
-      }
       break;
     case "bias":
       return dim(n, layer.kind === "dense" ? "units" : layer.kind === "conv2d" ? "filters" : "neurons");

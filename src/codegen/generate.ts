@@ -18,7 +18,7 @@ import { formatMemorySize } from "../report/units.js";
 import { ModelError } from "../format/errors.js";
 import { STRONGNET_VERSION } from "../version.js";
 import { arrayComment, cComment, formatCodes, isTableCodeArray, requantComment, wrapBannerLine } from "./comments.js";
-import { runtimeFor } from "./runtime.js";
+import { runtimeFor, runtimeHeaders } from "./runtime.js";
 
 export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "c-templates");
 
@@ -79,13 +79,15 @@ export function generateC(graph: Graph, target?: CodegenTarget, measured: Measur
     layerCount: graph.layers.length,
   });
   // the runtime helpers and macros the layers' code and arrays use, and only those
-  const runtime = runtimeFor(layers.map((l) => [l.code, ...l.arrays.map((a) => a.body)].join("\n")).join("\n"));
+  const code = layers.map((l) => [l.code, ...l.arrays.map((a) => a.body)].join("\n")).join("\n");
+  const runtime = runtimeFor(code);
   // a strong layer whose tables are identity and complement computes them without sn_tables
   const usesTables = /\bsn_tables\b/.test(`${layers.map((l) => l.code).join("\n")}\n${runtime}`.replace(/\/\*[\s\S]*?\*\//g, " "));
   const source = render("model.c.ejs", {
     ...common,
     tables: usesTables ? plan.tables.unique.map((t) => formatValues(t, 16, 4)) : [],
     runtime,
+    headers: runtimeHeaders(code),
     layers,
     calls: graph.layers.map((layer, index) => ({
       index,

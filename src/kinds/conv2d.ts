@@ -66,7 +66,12 @@ export const conv2d = defineKind<Conv2dLayer>()({
   tables: activationTables,
 
   lower: (layer) => [
-    { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[filter][ky][kx][channel]" },
+    {
+      role: "weights",
+      ctype: "int8_t",
+      values: packedWeights(layer),
+      comment: PACKED_WEIGHTS_COMMENT,
+    },
     { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output" },
     ...lowerPerChannel(layer),
   ],
@@ -77,10 +82,14 @@ export const conv2d = defineKind<Conv2dLayer>()({
   },
 
   /** a pointwise (1x1, stride 1, unpadded) convolution reads only its own pixel */
-  inPlace: (layer) => layer.kernel.every((k) => k === 1) && layer.stride.every((s) => s === 1) && layer.padding.every((p) => p === 0),
+  inPlace: isPointwise,
+  /** two columns (the windows of two output pixels) unless the kernel reads its input directly */
+  scratchBytes: (layer, ctx) => (readsDirectly(layer, ctx.inPlace) ? 0 : 2 * columnBytes(layer)),
 
   templateVars: (layer, ctx) => ({
-    inPlace: ctx.inPlace,
+    inPlace: ctx.inPlace === true,
+    direct: readsDirectly(layer, ctx.inPlace === true),
+    scratchOffset: ctx.scratchOffset,
     filters: layer.filters,
     ...windowVars(layer),
     ...requantVars(layer, ctx),
@@ -88,6 +97,54 @@ export const conv2d = defineKind<Conv2dLayer>()({
 
   robustness: (layer, tables) => convolutionRows(layer, taps(layer), tables),
 });
+
+/** 1x1, stride 1, unpadded: output pixel p reads input pixel p only. */
+function isPointwise(layer: Conv2dLayer): boolean {
+  return layer.kernel.every((k) => k === 1) && layer.stride.every((s) => s === 1) && layer.padding.every((p) => p === 0);
+}
+
+/**
+ * A pointwise layer over whole words of channels, not in place, reads its columns (input pixels)
+ * straight from the input; every other layer copies them into scratch (im2col, padded reads
+ * resolved once per column instead of once per multiply, zero-padded to whole words).
+ */
+function readsDirectly(layer: Conv2dLayer, inPlace: boolean): boolean {
+  return isPointwise(layer) && layer.inputShape[2] % 4 === 0 && !inPlace;
+}
+
+/** Weights per filter, (ky, kx, channel), rounded up to whole 32-bit words: a column's bytes. */
+export function columnBytes(layer: { kernel: readonly [number, number]; inputShape: readonly number[] }): number {
+  return Math.ceil((layer.kernel[0] * layer.kernel[1] * layer.inputShape[2]!) / 4) * 4;
+}
+
+/**
+ * The weights in the order the C kernel streams them (c-templates/runtime/dot_s8_2x2.c): each
+ * filter's taps zero-padded to whole words; filters in pairs, interleaved a word at a time, so one
+ * pointer reads both; an odd last filter alone. Padding adds at most 3 bytes per filter.
+ * `weight(f, k)` is tap k of filter f, k = (ky, kx, channel).
+ */
+export function packedFilterWeights(filters: number, taps: number, weight: (f: number, k: number) => number): Int8Array {
+  const column = Math.ceil(taps / 4) * 4;
+  const packed = new Int8Array(filters * column);
+  const padded = (f: number, k: number) => (k < taps ? weight(f, k) : 0);
+  let i = 0;
+  for (let f = 0; f + 1 < filters; f += 2) {
+    for (let word = 0; word < column; word += 4) {
+      for (const filter of [f, f + 1]) for (let b = 0; b < 4; b++) packed[i++] = padded(filter, word + b);
+    }
+  }
+  if (filters % 2 === 1) for (let k = 0; k < column; k++) packed[i++] = padded(filters - 1, k);
+  return packed;
+}
+
+export const PACKED_WEIGHTS_COMMENT =
+  "in the order the kernel streams them: [filter pair][k / 4][filter of the pair][k % 4], " +
+  "k = (ky, kx, channel) zero-padded to whole words; an odd last filter alone, [k]";
+
+function packedWeights(layer: Conv2dLayer): Int8Array {
+  const taps = layer.kernel[0] * layer.kernel[1] * layer.inputShape[2];
+  return packedFilterWeights(layer.filters, taps, (f, k) => layer.weights[f * taps + k]!);
+}
 
 /** Every weight of filter f with its offset from the window origin and input channel, in weight order. */
 function taps(layer: Conv2dLayer): Taps {

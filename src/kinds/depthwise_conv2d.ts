@@ -11,6 +11,7 @@ import type { LayerCommon, Requant } from "../ir/types.js";
 import { windowOutput, type Window2d } from "../ir/window.js";
 import { requantizedOps } from "../plan/ops.js";
 import { convolutionRows, runConvolution, windowFields, windowOfSpec, windowVars, type Taps } from "./shared/convolution.js";
+import { columnBytes, PACKED_WEIGHTS_COMMENT, packedFilterWeights } from "./conv2d.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
 import { activationTables, checkRequantized, lowerPerChannel, requantizedFields, requantVars, type PerChannel } from "./shared/requantized.js";
 
@@ -69,7 +70,9 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
   tables: activationTables,
 
   lower: (layer) => [
-    { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[ky][kx][out channel]" },
+    asConvolution(layer)
+      ? { role: "weights", ctype: "int8_t", values: packedFilterWeights(layer.depthMultiplier, taps1(layer), (o, k) => layer.weights[k * layer.depthMultiplier + o]!), comment: PACKED_WEIGHTS_COMMENT }
+      : { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[ky][kx][out channel]" },
     { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output channel" },
     ...lowerPerChannel(layer),
   ],
@@ -81,17 +84,24 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
 
   /**
    * A stride-1 depthwise layer that keeps the shape can write over its input: each output row is
-   * computed from a copy of the input rows its window reads (scratch: one kernel height of rows).
+   * computed from a copy of the input rows its window reads (the scratch ring of rowRing, which
+   * every depthwise layer uses).
    */
   inPlace: (layer) =>
+    !asConvolution(layer) &&
     layer.depthMultiplier === 1 &&
     layer.stride.every((s) => s === 1) &&
     (layer.dilation ?? [1, 1]).every((d) => d === 1) &&
     layer.outputShape.join("x") === layer.inputShape.join("x"),
-  scratchBytes: (layer, ctx) => (ctx.inPlace ? layer.kernel[0] * layer.inputShape[1] * layer.inputShape[2] : 0),
+  scratchBytes: (layer) => (asConvolution(layer) ? 2 * columnBytes(layer) : (rowRing(layer).rows + 1) * rowRing(layer).rowBytes),
 
   templateVars: (layer, ctx) => ({
     inPlace: ctx.inPlace === true,
+    /** one input channel: computed as a convolution with depthMultiplier filters (conv2d.c.ejs) */
+    asConvolution: asConvolution(layer),
+    ring: rowRing(layer),
+    filters: layer.outputShape[2],
+    direct: false,
     scratchOffset: ctx.scratchOffset,
     depthMultiplier: layer.depthMultiplier,
     ...windowVars(layer),
@@ -100,6 +110,35 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
 
   robustness: (layer, tables) => convolutionRows(layer, taps(layer), tables),
 });
+
+/**
+ * A depthwise layer over one input channel is a convolution with depthMultiplier filters (the
+ * first layer of micro_speech and person_detect): it runs conv2d's kernel, several outputs per
+ * pass, with its weights in that kernel's packed order.
+ */
+function asConvolution(layer: DepthwiseConv2dLayer): boolean {
+  return layer.inputShape[2] === 1;
+}
+
+/**
+ * The scratch rows of the depthwise kernel: input rows copied once each into a ring of `rows`
+ * slots (the window's height, dilated), each with `left` and `right` columns of the pad value on
+ * either side so that no tap needs a bounds check, plus one row of pad values for the rows above
+ * and below the image. Copying also lets the layer run in place (the copy is read, the input
+ * bytes overwritten).
+ */
+function rowRing(layer: DepthwiseConv2dLayer) {
+  const [kh, kw] = layer.kernel;
+  const [dy, dx] = layer.dilation ?? [1, 1];
+  const [, inW, channels] = layer.inputShape;
+  const left = layer.padding[1];
+  const lastColumn = (layer.outputShape[1] - 1) * layer.stride[1] - left + (kw - 1) * dx;
+  const right = Math.max(0, lastColumn - (inW - 1));
+  return { rows: (kh - 1) * dy + 1, left, right, rowBytes: (left + inW + right) * channels };
+}
+
+/** taps of one output channel: kernel height x width */
+const taps1 = (layer: DepthwiseConv2dLayer) => layer.kernel[0] * layer.kernel[1];
 
 /** Every weight of output channel o with its offset from the window origin and its input channel. */
 function taps(layer: DepthwiseConv2dLayer): Taps {

@@ -44,7 +44,7 @@ export interface LayerPlan {
   isView: boolean;
   /** the layer writes its output over its input's bytes (see KindModule.inPlace) */
   inPlace?: boolean;
-  /** arena bytes the layer uses while it runs in place (KindModule.scratchBytes) */
+  /** arena bytes the layer uses while it runs (KindModule.scratchBytes) */
   scratch?: BufferSlot;
 }
 
@@ -229,9 +229,10 @@ function planArena(graph: Graph, storage: Map<string, string>, tables: TableDedu
     }
     placed.push(t);
   }
-  // scratch (of in-place layers, of strong layers' planes): live only at the layer's own step
+  // scratch (rows, im2col columns, a strong layer's planes): live only at the layer's own step
   graph.layers.forEach((layer, step) => {
-    const bytes = kindOf(layer).scratchBytes?.(layer, { inPlace: inPlace.has(layer.id), remapTable: (t) => tables.remap[t]! }) ?? 0;
+    const ctx = { inPlace: inPlace.has(layer.id), remapTable: (t: number) => tables.remap[t]! };
+    const bytes = isView(graph, layer) ? 0 : (kindOf(layer).scratchBytes?.(layer, ctx) ?? 0);
     if (bytes === 0) return;
     const t: BufferSlot = { layerId: scratchId(layer.id), offset: 0, size: bytes, firstStep: step, lastStep: step };
     t.offset = lowestFreeOffset(liveDuring(placed, t), t.size);

@@ -13,6 +13,9 @@ import { loadEvaluationData, loadTrainingData, modelDataSpec, parseSpec, type Da
 import { shapeSize, type Graph } from "../ir/index.js";
 import { Rng } from "../util/random.js";
 
+/** `--dataset none`: no data set samples, only edge and random vectors. */
+export const NO_DATASET = "none";
+
 export interface TestVector {
   input: Int8Array;
   /** where it came from, for mismatch reports, e.g. "mnist test image 17" or "random #3 (seed 1)" */
@@ -97,7 +100,7 @@ export function testVectors(graph: Graph, opts: VectorOptions): VectorPlan {
 
 function pickSamples(graph: Graph, opts: VectorOptions): { samples?: Samples; note?: string } {
   if (opts.inputs !== undefined) return { samples: samplesFor(graph, opts.inputs, false) };
-  if (opts.dataset === null) return { note: "no data set requested" };
+  if (opts.dataset === null || opts.dataset === NO_DATASET) return { note: "no data set requested" };
   if (opts.dataset !== undefined) return { samples: samplesFor(graph, opts.dataset, true) };
   const s = modelTestSamples(graph);
   return typeof s === "string" ? { note: s } : { samples: s };

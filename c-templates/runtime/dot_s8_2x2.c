@@ -1,0 +1,56 @@
+#include <stdint.h>
+
+#include "smlad_s8.c"
+
+/*
+ * acc[0] += w0 . c0, acc[1] += w1 . c0, acc[2] += w0 . c1, acc[3] += w1 . c1 over `words` words:
+ * w is a filter pair interleaved by words, c0 and c1 two columns.
+ */
+static void sn_dot_s8_2x2(const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t words,
+                          int32_t acc[4])
+{
+    int32_t a00 = acc[0], a10 = acc[1], a01 = acc[2], a11 = acc[3];
+    const int8_t *const end = w + 8 * words;
+#if defined(SN_DOT_DSP)
+    while (w != end) {
+        /* the two columns' words unpacked once, used by both filters */
+        const uint32_t x0 = sn_load_s8x4(c0), x1 = sn_load_s8x4(c1);
+        const uint32_t x0_even = sn_sxtb16(x0), x0_odd = sn_sxtb16_ror8(x0);
+        const uint32_t x1_even = sn_sxtb16(x1), x1_odd = sn_sxtb16_ror8(x1);
+        uint32_t wv = sn_load_s8x4(w);
+        uint32_t w_even = sn_sxtb16(wv), w_odd = sn_sxtb16_ror8(wv);
+        a00 = sn_smlad(w_even, x0_even, a00);
+        a00 = sn_smlad(w_odd, x0_odd, a00);
+        a01 = sn_smlad(w_even, x1_even, a01);
+        a01 = sn_smlad(w_odd, x1_odd, a01);
+        wv = sn_load_s8x4(w + 4);
+        w_even = sn_sxtb16(wv);
+        w_odd = sn_sxtb16_ror8(wv);
+        a10 = sn_smlad(w_even, x0_even, a10);
+        a10 = sn_smlad(w_odd, x0_odd, a10);
+        a11 = sn_smlad(w_even, x1_even, a11);
+        a11 = sn_smlad(w_odd, x1_odd, a11);
+        w += 8;
+        c0 += 4;
+        c1 += 4;
+    }
+#else
+    while (w != end) {
+        int32_t k;
+        for (k = 0; k < 4; k++) {
+            const int32_t x0 = c0[k], x1 = c1[k], w0 = w[k], w1 = w[4 + k];
+            a00 += w0 * x0;
+            a10 += w1 * x0;
+            a01 += w0 * x1;
+            a11 += w1 * x1;
+        }
+        w += 8;
+        c0 += 4;
+        c1 += 4;
+    }
+#endif
+    acc[0] = a00;
+    acc[1] = a10;
+    acc[2] = a01;
+    acc[3] = a11;
+}
