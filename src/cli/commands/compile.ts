@@ -27,7 +27,7 @@ export function registerCompile(program: Command): void {
     .command("compile")
     .description("generate <name>.c and <name>.h (C99, no malloc, no floats) from a model file")
     .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported)")
-    .option("-b, --board <name>", "board to size against and name in the header comment (see `strongnet boards`)")
+    .option("-b, --board <name|file>", "board to size against and name in the header comment: a name (see `strongnet boards`) or a board JSON file")
     .option("-o, --out <dir>", "output directory", "build/<name>")
     .option("--json", "print a machine-readable summary instead of text");
   addOutputsOption(cmd)

@@ -39,7 +39,7 @@ export function registerExport(program: Command): void {
     .command("export")
     .description("write a ready library for a board: Arduino (spec 1.5), PlatformIO, or CMake")
     .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported)")
-    .requiredOption("-b, --board <name>", "board to build for (see `strongnet boards`)")
+    .requiredOption("-b, --board <name|file>", "board to build for: a name (see `strongnet boards`) or a board JSON file")
     .addOption(new Option("-f, --format <format>", "package format").choices([...EXPORT_FORMATS]).default("arduino"))
     .option("-o, --out <dir>", "output directory (replaced atomically)", "build/<name>-<format>")
     .option("--json", "print a machine-readable summary instead of text");

@@ -11,7 +11,7 @@ export function registerFlash(program: Command): void {
     .command("flash")
     .description("build the Arduino example for a board with arduino-cli and upload it (prints results and cycles over Serial)")
     .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported)")
-    .requiredOption("-b, --board <name>", "board with an Arduino core (see `strongnet boards`)")
+    .requiredOption("-b, --board <name|file>", "board with an Arduino core: a name (see `strongnet boards`) or a board JSON file")
     .requiredOption("-p, --port <port>", "serial port of the board, e.g. /dev/ttyACM0 or COM3")
     .option("--sketchbook <dir>", "where to export the library and build (default: a new temp directory)");
   addPackageOptions(cmd).action((modelPath: string, opts: PackageOptionValues & { board: string; port: string; sketchbook?: string }) => {

@@ -43,7 +43,7 @@ export function registerVerify(program: Command): void {
     .command("verify")
     .description("build a test firmware for a board, run it in qemu-system-arm and compare every output byte with the reference")
     .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported)")
-    .option("-b, --board <name>", "board to build for (see `strongnet boards`)", DEFAULT_BOARD);
+    .option("-b, --board <name|file>", "board to build for: a name (see `strongnet boards`) or a board JSON file", DEFAULT_BOARD);
   addVectorOptions(cmd, { help: "input vectors to run: ~90% data set test images, the rest edge and random int8", default: 100 })
     .option("--sources <dir>", "verify the C files <dir>/<name>.c and <name>.h (e.g. committed output of `compile`) instead of generating them")
     .option("--keep <dir>", "build the firmware in this directory and keep it (sources, ELF, map, build commands)")
