@@ -195,6 +195,13 @@ describe("strongnet models", () => {
     expect(models.find((m) => m.demo)?.name).toBe("mnist_strong");
     for (const m of models) expect(existsSync(m.path), m.path).toBe(true);
   });
+
+  it("a bundled model's name stands for its path when no such file exists", () => {
+    const out = mkdtempSync(join(tmpdir(), "strongnet-cli-named-"));
+    const r = cli(["compile", "mnist_demo", "-o", out], out);
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(join(out, "mnist_demo.c"))).toBe(true);
+  });
 });
 
 describe("strongnet demo", () => {

@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import { compile } from "../../api.js";
 import type { OutputForm } from "../../ir/outputs.js";
-import { addOutputsOption } from "../options.js";
+import { addOutputsOption, modelArgument } from "../options.js";
 import { printJson } from "../output.js";
 
 export function registerCompile(program: Command): void {
   const cmd = program
     .command("compile")
     .description("generate <name>.c and <name>.h (C99, no malloc, no floats) from a model file")
-    .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported)")
+    .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported), or a bundled model's name (see `strongnet models`)", modelArgument)
     .option("-b, --board <name|file>", "board to size against and name in the header comment: a name (see `strongnet boards`) or a board JSON file")
     .option("-o, --out <dir>", "output directory", "build/<name>")
     .option("--json", "print a machine-readable summary instead of text");
