@@ -7,8 +7,8 @@
  * subclasses (toolchain, build, QEMU).
  */
 import { generateC, toTarget, writeGenerated } from "./codegen/index.js";
-import type { DatasetName } from "./datasets/index.js";
 import { getBoard, loadBoards, type Board } from "./firmware/boards.js";
+import type { OptLevel } from "./firmware/build.js";
 import { ToolMissingError } from "./firmware/tools.js";
 import { parseModel } from "./format/load.js";
 import type { ModelFileInput } from "./format/schema.js";
@@ -145,8 +145,10 @@ export interface VerifyApiOptions extends LoadModelOptions {
   board?: BoardRef;
   /** input vectors (default 100): ~90% data set test images, then edge and random int8 vectors */
   vectors?: number;
-  /** where test images come from (default: the model's metadata.dataset); null: none */
-  dataset?: DatasetName | null;
+  /** data set SPEC of labelled test images (docs/datasets.md: "mnist", "fashion-mnist", IDX, .npy/.npz, CSV, image folders); null: none; default: the model's metadata */
+  dataset?: string | null;
+  /** a data set SPEC whose samples are fed instead (labels optional) */
+  inputs?: string;
   /** seed of the random vectors (default 1) */
   seed?: number;
   /** how many of the vectors are data set images (default ~90%) */
@@ -155,6 +157,8 @@ export interface VerifyApiOptions extends LoadModelOptions {
   sources?: { c: string; h: string };
   /** build the firmware here and keep it (default: a temp folder, removed) */
   workDir?: string;
+  /** optimisation level of the firmware images (default -O2) */
+  opt?: OptLevel;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -171,8 +175,10 @@ export async function verify(model: ModelSource, opts: VerifyApiOptions = {}): P
     count: opts.vectors ?? 100,
     datasetCount: opts.datasetCount,
     dataset: opts.dataset,
+    inputs: opts.inputs,
     seed: opts.seed ?? 1,
     workDir: opts.workDir,
+    opt: opts.opt,
     onProgress: opts.onProgress,
   });
 }
@@ -186,10 +192,14 @@ export interface ReportApiOptions extends LoadModelOptions {
   budget?: BudgetLimits & { boards?: Record<string, BudgetLimits> };
   /** vectors verify runs per board (default 10) */
   vectors?: number;
-  dataset?: DatasetName | null;
+  /** as verify's */
+  dataset?: string | null;
+  inputs?: string;
   seed?: number;
   /** keep the firmware builds in <keepDir>/<board> */
   keepDir?: string;
+  /** optimisation level of the measured images (default -O2) */
+  opt?: OptLevel;
   onProgress?: (event: ReportProgress) => void;
 }
 
@@ -207,8 +217,10 @@ export async function report(model: ModelSource, opts: ReportApiOptions = {}): P
     budget: { source: hasLimits ? "api" : null, primary, boards: perBoard },
     vectors: opts.vectors ?? 10,
     dataset: opts.dataset,
+    inputs: opts.inputs,
     seed: opts.seed ?? 1,
     keepDir: opts.keepDir,
+    opt: opts.opt,
     onProgress: opts.onProgress,
   });
 }

