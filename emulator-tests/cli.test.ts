@@ -139,7 +139,7 @@ describe("strongnet verify", () => {
   it("--board takes a path to a board file, whatever its name", () => {
     const dir = mkdtempSync(join(tmpdir(), "strongnet-cli-board-path-"));
     writeFileSync(join(dir, "myboard.json"), boardJson((b) => (b.name = "my-board")));
-    const r = cli(["verify", DEMO, "--board", join(dir, "myboard.json"), "--vectors", "3", "--dataset", "none", "--json"]);
+    const r = cli(["verify", DEMO, "--board", join(dir, "myboard.json"), "--vectors", "3", "--json"]);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ passed: true, board: { name: "my-board" } });
   });
@@ -147,14 +147,14 @@ describe("strongnet verify", () => {
   it("a memory map the QEMU machine does not have locks the CPU up: exit 3 with a hint naming the origins", () => {
     const dir = mkdtempSync(join(tmpdir(), "strongnet-cli-lockup-"));
     writeFileSync(join(dir, "bad-ram.json"), boardJson((b) => (b.name = "bad-ram", (b.qemu.ram.origin = "0x30000000"))));
-    const r = cli(["verify", DEMO, "--board", join(dir, "bad-ram.json"), "--vectors", "2", "--dataset", "none"]);
+    const r = cli(["verify", DEMO, "--board", join(dir, "bad-ram.json"), "--vectors", "2"]);
     expect(r.status, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/locked up in QEMU .*RAM at 0x30000000 \(qemu\.ram\.origin\); QEMU machine mps2-an386 has flash at 0x00000000 and RAM at 0x20000000/);
     expect(r.stderr).not.toMatch(/^R00=/m); // no register dump
   });
 
   it("without a terminal, progress is one stderr line per stage", () => {
-    const r = cli(["verify", DEMO, "--vectors", "3", "--dataset", "none"]);
+    const r = cli(["verify", DEMO, "--vectors", "3"]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr.trim().split("\n")).toEqual([
       "strongnet: building firmware (2 images)",
