@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BOARDS_DIR, BoardError, DEFAULT_BOARD, getBoard, linkRegions, loadBoards } from "../src/firmware/boards.js";
+import { BOARDS_DIR, BoardError, closest, DEFAULT_BOARD, getBoard, linkRegions, loadBoards, scanBoardDir } from "../src/firmware/boards.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "strongnet-boards-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -52,6 +52,28 @@ describe("board catalogue", () => {
     expect(() => getBoard("esp32")).toThrow(/unknown board "esp32"; known boards: .*bbc-microbit-v1.*nucleo-f411re/);
   });
 
+  it("a typo gets a did-you-mean", () => {
+    expect(() => getBoard("nucleo-f41re")).toThrow(/unknown board "nucleo-f41re" \(did you mean "nucleo-f411re"\?\)/);
+    expect(closest("microbit", ["bbc-microbit-v1", "lm3s6965"])).toBe("bbc-microbit-v1");
+    expect(closest("zzzzzz", ["bbc-microbit-v1", "lm3s6965"])).toBeUndefined();
+  });
+
+  it("a path is a board file, whose name need not match the file name", () => {
+    const dir = withBoard((b) => (b.name = "my-board"), "anything.json");
+    expect(getBoard(join(dir, "anything.json")).name).toBe("my-board");
+    expect(() => getBoard(join(dir, "missing.json"))).toThrow(/board file .*missing\.json: no such file/);
+  });
+
+  it("a board in a folder is found by name; a broken file beside it is skipped and named", () => {
+    const dir = withBoard((b) => (b.name = "my-board"), "my-board.json");
+    writeFileSync(join(dir, "broken.json"), "{");
+    const scan = scanBoardDir(dir);
+    expect(scan.boards.map((b) => b.name)).toEqual(["my-board"]);
+    expect(scan.problems.map((p) => p.message)).toEqual([expect.stringMatching(/broken\.json: not valid JSON/)]);
+    expect(getBoard("my-board", dir).name).toBe("my-board");
+    expect(() => getBoard("broken", dir)).toThrow(/board "broken" cannot be used: board file .*broken\.json: not valid JSON/);
+  });
+
   it.each([
     ["a missing field", (b: any) => delete b.clockHz, /nucleo-f411re\.json: field clockHz:/],
     ["a wrong type", (b: any) => (b.ramBytes = "128K"), /field ramBytes:/],
@@ -61,15 +83,20 @@ describe("board catalogue", () => {
     ["cflags for another core", (b: any) => (b.cflags[0] = "-mcpu=cortex-m7"), /field cflags: must contain -mcpu=cortex-m4/],
     ["an unknown field", (b: any) => (b.colour = "blue"), /field \(root\):.*colour/],
     ["a name that is not the file's", (b: any) => (b.name = "other-board"), /field name: "other-board" must match the file name/],
-  ])("a malformed board file (%s) is refused naming the file and field", (_what, mutate, message) => {
+  ])("a malformed board file (%s) is skipped, naming the file and field", (_what, mutate, message) => {
     const dir = withBoard(mutate);
-    expect(() => loadBoards(dir)).toThrow(BoardError);
-    expect(() => loadBoards(dir)).toThrow(message);
+    expect(loadBoards(dir)).toEqual([]);
+    const { problems } = scanBoardDir(dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toBeInstanceOf(BoardError);
+    expect(problems[0]!.message).toMatch(message);
+    // given as a path, the same file is refused with the same reason (except the name rule)
+    if (!String(message).includes("must match")) expect(() => getBoard(join(dir, "nucleo-f411re.json"))).toThrow(message);
   });
 
-  it("a board file that is not JSON is refused naming the file", () => {
+  it("a board file that is not JSON is skipped, naming the file", () => {
     const dir = mkdtempSync(join(tmp, "cat-"));
     writeFileSync(join(dir, "x.json"), "{ name: ");
-    expect(() => loadBoards(dir)).toThrow(/board file .*x\.json: not valid JSON/);
+    expect(scanBoardDir(dir).problems[0]!.message).toMatch(/board file .*x\.json: not valid JSON/);
   });
 });

@@ -14,6 +14,8 @@ import { registerReport } from "./commands/report.js";
 import { registerRobustness } from "./commands/robustness.js";
 import { registerTrain } from "./commands/train.js";
 import { registerVerify } from "./commands/verify.js";
+import { configureBoards } from "../firmware/boards.js";
+import { registerModels } from "./commands/models.js";
 import { exitCodeFor, EXIT, formatError } from "./errors.js";
 
 export function buildProgram(): Command {
@@ -24,7 +26,7 @@ export function buildProgram(): Command {
         "prove the firmware bit-exact under QEMU against the TypeScript reference, and report budgets.",
     )
     .version(STRONGNET_VERSION)
-    .showHelpAfterError()
+    .option("--boards-dir <dir>", "also read board files from this folder (after the bundled boards and ./boards/; its boards replace bundled ones of the same name)")
     .addHelpText(
       "after",
       `
@@ -32,7 +34,11 @@ Exit codes:
   ${EXIT.ok}  success
   ${EXIT.checkFailed}  a check failed: firmware output differs from the reference, or over a budget
   ${EXIT.badInput}  bad input: malformed or inconsistent model file, bad data, unknown board, bad option
-  ${EXIT.environment}  environment: toolchain or QEMU missing, build failed, emulator crashed
+  ${EXIT.environment}  environment: toolchain or QEMU missing, build failed, emulator crashed or locked up
+
+Boards: the bundled ones, then ./boards/*.json in the current directory, then --boards-dir;
+--board also takes a path to a board JSON file. \`strongnet boards --init NAME --from BOARD\`
+writes a starting file.
 
 Examples:
   strongnet demo
@@ -48,12 +54,23 @@ Examples:
   registerCompile(program);
   registerVerify(program);
   registerBoards(program);
+  registerModels(program);
   registerDemo(program);
   registerExport(program);
   registerFlash(program);
   registerTrain(program);
   registerRobustness(program);
   registerReport(program);
+  // Before any command runs: where boards come from (--boards-dir, ./boards/), and a skipped
+  // broken board file is one warning line, not a failure of every command.
+  program.hook("preAction", () => {
+    const { boardsDir } = program.opts<{ boardsDir?: string }>();
+    configureBoards({
+      boardsDir: boardsDir ?? [],
+      projectDir: process.cwd(),
+      onProblem: (p) => process.stderr.write(`strongnet: warning: skipped ${p.message}\n`),
+    });
+  });
   return program;
 }
 
@@ -62,9 +79,14 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   // Subcommands copy these settings only when they are created, so set them on each one too:
   // otherwise a bad subcommand option makes commander call process.exit(1) instead of exit 2.
+  // A usage error is one line naming the problem and where help is, not the whole help text.
   for (const cmd of [program, ...program.commands]) {
+    const path = cmd === program ? "strongnet" : `strongnet ${cmd.name()}`;
     cmd.exitOverride();
-    cmd.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    cmd.configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`${path}: ${s.trim().replace(/^error: /, "").replace(/\s*\n\s*/g, " ")} (see \`${path} --help\`)\n`),
+    });
   }
   try {
     await program.parseAsync(argv);

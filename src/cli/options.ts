@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { OPT_LEVELS } from "../firmware/build.js";
 import { DATASET_NAMES, parseSpec } from "../datasets/index.js";
 import { OUTPUT_FORMS, type OutputForm } from "../ir/outputs.js";
+import { bundledModelPath } from "../models/bundled.js";
 import { NO_DATASET } from "../verify/vectors.js";
 
 export function positiveInt(name: string) {
@@ -83,4 +84,13 @@ export function addOutputsOption(cmd: Command): Command {
 function outputsOption(value: string): OutputForm {
   if ((OUTPUT_FORMS as readonly string[]).includes(value)) return value as OutputForm;
   throw new InvalidArgumentError(`must be one of ${OUTPUT_FORMS.join(", ")}`);
+}
+
+/**
+ * A <model> argument: a path, or the name of a bundled model (`strongnet models`) when no file of
+ * that name exists, so `strongnet verify mnist_strong` works from any folder.
+ */
+export function modelArgument(value: string): string {
+  if (existsSync(value)) return value;
+  return bundledModelPath(value) ?? value;
 }

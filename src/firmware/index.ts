@@ -1,4 +1,25 @@
-export { BOARDS_DIR, BoardError, BoardSchema, CORES, DEFAULT_BOARD, getBoard, linkRegions, loadBoardFile, loadBoards, parseBoard, type Board } from "./boards.js";
+export {
+  BOARDS_DIR,
+  BoardError,
+  BoardSchema,
+  boardCatalog,
+  boardDirs,
+  closest,
+  configureBoards,
+  CORES,
+  DEFAULT_BOARD,
+  getBoard,
+  isBoardPath,
+  linkRegions,
+  loadBoardFile,
+  loadBoards,
+  parseBoard,
+  scanBoardDir,
+  type Board,
+  type BoardCatalog,
+  type BoardOrigin,
+  type BoardScan,
+} from "./boards.js";
 export {
   BASE_CFLAGS,
   compilerVersion,

@@ -160,6 +160,7 @@ export async function runFirmware(opts: RunFirmwareOptions): Promise<FirmwareRun
     const r = await runQemu(args, runDir, timeoutMs);
     const where = `${meta.modelName} on ${board.name} (qemu ${board.qemu.machine})`;
     if (r.timedOut) throw new EmulatorError(`QEMU timed out after ${timeoutMs} ms running ${where}; killed. Command: ${command.join(" ")}`, r.output);
+    if (/\bLockup\b/.test(r.output)) throw new EmulatorError(lockupMessage(board, where, r.output), condenseQemuOutput(r.output));
     if (r.code === 3) throw new EmulatorError(`the firmware hit a CPU fault running ${where}`, r.output);
     if (r.code !== 0) {
       throw new EmulatorError(
@@ -174,6 +175,54 @@ export async function runFirmware(opts: RunFirmwareOptions): Promise<FirmwareRun
   } finally {
     if (!opts.keepRunDir) rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Flash and RAM origins of the QEMU machines strongnet knows (docs/firmware.md). Used only to
+ * explain a lockup; boards bring their own memory map (qemu.flash / qemu.ram).
+ */
+const MACHINE_MEMORY: Record<string, { flash: number; ram: number }> = {
+  microbit: { flash: 0x00000000, ram: 0x20000000 },
+  lm3s6965evb: { flash: 0x00000000, ram: 0x20000000 },
+  "mps2-an385": { flash: 0x00000000, ram: 0x20000000 },
+  "mps2-an386": { flash: 0x00000000, ram: 0x20000000 },
+  "mps2-an500": { flash: 0x00000000, ram: 0x20000000 },
+  netduinoplus2: { flash: 0x08000000, ram: 0x20000000 },
+  "mps2-an505": { flash: 0x10000000, ram: 0x38000000 },
+  "mps3-an547": { flash: 0x00000000, ram: 0x20000000 },
+};
+
+const hex = (v: number): string => `0x${v.toString(16).padStart(8, "0")}`;
+
+/**
+ * QEMU's "Lockup: can't escalate ... to HardFault": the CPU faulted while it could not take a
+ * fault (before or inside the fault handler). For a firmware that runs on the bundled boards
+ * this almost always means the board's memory map is wrong for the machine: the vector table or
+ * the stack is where the machine has no flash or RAM.
+ */
+function lockupMessage(board: Board, where: string, output: string): string {
+  const reg = (n: number) => new RegExp(`\\bR${n}=([0-9a-f]{8})`).exec(output)?.[1];
+  const pc = reg(15);
+  const sp = reg(13);
+  const known = MACHINE_MEMORY[board.qemu.machine];
+  const link = `flash at ${hex(board.qemu.flash.origin)} (qemu.flash.origin) and RAM at ${hex(board.qemu.ram.origin)} (qemu.ram.origin)`;
+  const expected = known
+    ? known.flash === board.qemu.flash.origin && known.ram === board.qemu.ram.origin
+      ? `; those are ${board.qemu.machine}'s usual origins, so check qemu.flash.length / qemu.ram.length and the core`
+      : `; QEMU machine ${board.qemu.machine} has flash at ${hex(known.flash)} and RAM at ${hex(known.ram)}`
+    : "";
+  return (
+    `the firmware locked up in QEMU running ${where}${pc ? ` (PC=0x${pc}, SP=0x${sp})` : ""}: the CPU faulted where no fault handler could run. ` +
+    `Hint: the board's memory map probably does not match the emulated machine: the image is linked with ${link}${expected}`
+  );
+}
+
+/** QEMU's output without the register dump that follows a fatal error. */
+function condenseQemuOutput(output: string): string {
+  return output
+    .split("\n")
+    .filter((l) => l.trim() && !/^(R\d\d=|XPSR=|s\d\d=|FPSCR)/.test(l.trim()))
+    .join("\n");
 }
 
 function parseResults(text: string, meta: FirmwareMeta, icountShift: number, count: number, where: string): Omit<FirmwareRun, "command" | "runDir"> {

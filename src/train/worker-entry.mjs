@@ -2,5 +2,5 @@
 // so register tsx in this thread before loading the kernel worker.
 import { register } from "tsx/esm/api";
 
-register();
+register({ tsconfig: false });
 await import("./worker.ts");

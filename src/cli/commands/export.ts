@@ -5,7 +5,7 @@ import { loadGraph } from "../../ir/index.js";
 import { withOutputs, type OutputForm } from "../../ir/outputs.js";
 import { BudgetError, checkFit } from "../../plan/fit.js";
 import { generateC, toTarget } from "../../codegen/index.js";
-import { addOptOption, addOutputsOption } from "../options.js";
+import { addOptOption, addOutputsOption, modelArgument } from "../options.js";
 import type { OptLevel } from "../../firmware/build.js";
 import { printJson } from "../output.js";
 
@@ -38,8 +38,8 @@ export function registerExport(program: Command): void {
   const cmd = program
     .command("export")
     .description("write a ready library for a board: Arduino (spec 1.5), PlatformIO, or CMake")
-    .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported)")
-    .requiredOption("-b, --board <name>", "board to build for (see `strongnet boards`)")
+    .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported), or a bundled model's name (see `strongnet models`)", modelArgument)
+    .requiredOption("-b, --board <name|file>", "board to build for: a name (see `strongnet boards`) or a board JSON file")
     .addOption(new Option("-f, --format <format>", "package format").choices([...EXPORT_FORMATS]).default("arduino"))
     .option("-o, --out <dir>", "output directory (replaced atomically)", "build/<name>-<format>")
     .option("--json", "print a machine-readable summary instead of text");

@@ -4,14 +4,15 @@ import { getBoard } from "../../firmware/boards.js";
 import { loadGraph } from "../../ir/index.js";
 import { BudgetError, checkFit } from "../../plan/fit.js";
 import { generateC, toTarget } from "../../codegen/index.js";
+import { modelArgument } from "../options.js";
 import { addPackageOptions, packageOptions, type PackageOptionValues } from "./export.js";
 
 export function registerFlash(program: Command): void {
   const cmd = program
     .command("flash")
     .description("build the Arduino example for a board with arduino-cli and upload it (prints results and cycles over Serial)")
-    .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported)")
-    .requiredOption("-b, --board <name>", "board with an Arduino core (see `strongnet boards`)")
+    .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported), or a bundled model's name (see `strongnet models`)", modelArgument)
+    .requiredOption("-b, --board <name|file>", "board with an Arduino core: a name (see `strongnet boards`) or a board JSON file")
     .requiredOption("-p, --port <port>", "serial port of the board, e.g. /dev/ttyACM0 or COM3")
     .option("--sketchbook <dir>", "where to export the library and build (default: a new temp directory)");
   addPackageOptions(cmd).action((modelPath: string, opts: PackageOptionValues & { board: string; port: string; sketchbook?: string }) => {

@@ -11,7 +11,7 @@ import { renderText } from "../../report/render-text.js";
 import { createReport, failureLines } from "../../report/report.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { EXIT, UsageError } from "../errors.js";
-import { addOptOption, addOutputsOption, addVectorOptions, SPEC_HELP } from "../options.js";
+import { addOptOption, addOutputsOption, addVectorOptions, modelArgument, SPEC_HELP } from "../options.js";
 import { printJson } from "../output.js";
 import { reportProgress } from "../progress.js";
 
@@ -55,8 +55,8 @@ export function registerReport(program: Command): void {
   const cmd = program
     .command("report")
     .description("budget report: flash, RAM, stack, ops, instructions and estimated latency of a model on a board, per layer, with fit and budget verdicts")
-    .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported)")
-    .option("-b, --board <name>", "board to report in detail (see `strongnet boards`)", DEFAULT_BOARD)
+    .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported), or a bundled model's name (see `strongnet models`)", modelArgument)
+    .option("-b, --board <name|file>", "board to report in detail: a name (see `strongnet boards`) or a board JSON file", DEFAULT_BOARD)
     .option("--boards <list>", 'also measure these boards for the fit chart: "all" or names separated by commas', boardList);
   addVectorOptions(cmd, { help: "vectors verify runs per board (bit-exactness, instruction counts)", default: 10 })
     .option("--json", "print the report as JSON (schema strongnet-report/1, docs/report.md) instead of the table")

@@ -8,7 +8,7 @@ import { evaluateRobustness, SoundnessError, type ModelRobustness } from "../../
 import { EPS_UNIT, formatMarkdown, formatText, plotSvg, type RobustnessReport } from "../../robustness/report.js";
 import { EXIT, UsageError } from "../errors.js";
 import { printJson } from "../output.js";
-import { positiveInt, SPEC_HELP, specOption } from "../options.js";
+import { modelArgument, positiveInt, SPEC_HELP, specOption } from "../options.js";
 import { modelTestSamples, samplesFor } from "../../verify/vectors.js";
 
 export { parseEpsList };
@@ -42,7 +42,7 @@ export function registerRobustness(program: Command): void {
   program
     .command("robustness")
     .description("clean, attacked and certified (interval bound propagation) accuracy of the int8 model under L-infinity perturbations")
-    .argument("<model>", "model file (.json, strongnet-model version 1): a classifier (argmax output or score vector)")
+    .argument("<model>", "model file (.json, strongnet-model version 1) or a bundled model's name: a classifier (argmax output or score vector)", modelArgument)
     .option("--dataset <spec>", `labelled test images: ${DATASET_NAMES.join(", ")} or a data set SPEC (below; its test part, else all of it) (default: the data the model's metadata names)`, specOption("--dataset"))
     .option("--eps <list>", "radii in int8 pixel units, comma-separated: E means ±E of 255 (E/255 of [0,1])", parseEpsList, [1, 2, 4, 8, 16])
     .option("-n, --samples <n>", "evaluate the first N test images (the command prints how many it used)", positiveInt("--samples"), 200)

@@ -10,7 +10,7 @@ import { fitFailureJUnit, renderJUnit, verifyJUnit } from "../../report/junit.js
 import { writeFileAtomic } from "../../util/fs.js";
 import { verifyModel } from "../../verify/verify.js";
 import { EXIT, UsageError } from "../errors.js";
-import { addOptOption, addOutputsOption, addVectorOptions, SPEC_HELP } from "../options.js";
+import { addOptOption, addOutputsOption, addVectorOptions, modelArgument, SPEC_HELP } from "../options.js";
 import { printJson } from "../output.js";
 import { verifyProgress } from "../progress.js";
 import { printVerifyReport } from "../verify-report.js";
@@ -42,8 +42,8 @@ export function registerVerify(program: Command): void {
   const cmd = program
     .command("verify")
     .description("build a test firmware for a board, run it in qemu-system-arm and compare every output byte with the reference")
-    .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported)")
-    .option("-b, --board <name>", "board to build for (see `strongnet boards`)", DEFAULT_BOARD);
+    .argument("<model>", "model file: .json (strongnet-model version 1) or .tflite (imported), or a bundled model's name (see `strongnet models`)", modelArgument)
+    .option("-b, --board <name|file>", "board to build for: a name (see `strongnet boards`) or a board JSON file", DEFAULT_BOARD);
   addVectorOptions(cmd, { help: "input vectors to run: ~90% data set test images, the rest edge and random int8", default: 100 })
     .option("--sources <dir>", "verify the C files <dir>/<name>.c and <name>.h (e.g. committed output of `compile`) instead of generating them")
     .option("--keep <dir>", "build the firmware in this directory and keep it (sources, ELF, map, build commands)")
