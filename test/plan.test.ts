@@ -55,6 +55,32 @@ describe("memory plan", () => {
     }
   });
 
+  it("writes a stride-2 depthwise layer that halves the image over its input (the ring copies rows first)", () => {
+    const conv = (id: string, input: string, inC: number, filters: number) => ({
+      id, kind: "conv2d" as const, input, filters, kernel: [1, 1], stride: [1, 1], padding: [0, 0, 0, 0], padValue: 0,
+      weights: encodeInt8(new Array(inC * filters).fill(1)), bias: new Array(filters).fill(0), requant: { multiplier: 1, shift: 2 },
+    });
+    const model: ModelFileInput = {
+      format: "strongnet-model", version: 1, name: "halving", input: { shape: [16, 16, 4] }, tables: [],
+      layers: [
+        conv("expand", "input", 4, 16),
+        { id: "dw", kind: "depthwise_conv2d", input: "expand", kernel: [3, 3], stride: [2, 2], padding: [0, 0, 1, 1], padValue: 0,
+          weights: encodeInt8(new Array(9 * 16).fill(1)), bias: new Array(16).fill(0), requant: { multiplier: 1, shift: 4 } },
+        conv("project", "dw", 16, 32),
+        conv("out", "project", 32, 2),
+      ],
+      output: "out",
+    } as ModelFileInput;
+    const graph = buildGraph(parseModel(model));
+    const plan = planGraph(graph);
+    const at = (id: string) => plan.layers[graph.layers.findIndex((l) => l.id === id)]!;
+    expect(at("dw").inPlace).toBe(true);
+    expect(at("dw").slot!.offset).toBe(at("expand").slot!.offset);
+    // the 4 KB input with the 1 KB output inside it, and the ring: not input + output + ring
+    const ring = at("dw").scratch!.size;
+    expect(plan.arenaBytes).toBeLessThan(4096 + 1024 + ring);
+  });
+
   it("stores identical tables once and only tables that are used", () => {
     const model = lutChain(2); // uses tables 0 and 1; table 2 duplicates table 0
     const plan = planGraph(buildGraph(parseModel(model)));

@@ -83,16 +83,13 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
   },
 
   /**
-   * A stride-1 depthwise layer that keeps the shape can write over its input: each output row is
-   * computed from a copy of the input rows its window reads (the scratch ring of rowRing, which
-   * every depthwise layer uses).
+   * A depthwise layer can write over its input when the output is no larger (the plan then puts
+   * it where the input starts) and, row by row, the output never reaches input bytes the scratch
+   * ring has not copied yet: every input row is copied before the first output row whose window
+   * needs it, and output row oy is written only after that (stride 1 with the same shape, and a
+   * stride-2 layer that halves the image, both qualify).
    */
-  inPlace: (layer) =>
-    !asConvolution(layer) &&
-    layer.depthMultiplier === 1 &&
-    layer.stride.every((s) => s === 1) &&
-    (layer.dilation ?? [1, 1]).every((d) => d === 1) &&
-    layer.outputShape.join("x") === layer.inputShape.join("x"),
+  inPlace: (layer) => !asConvolution(layer) && outputStaysBehindRing(layer),
   scratchBytes: (layer) => (asConvolution(layer) ? 2 * columnBytes(layer) : (rowRing(layer).rows + 1) * rowRing(layer).rowBytes),
 
   templateVars: (layer, ctx) => ({
@@ -149,4 +146,19 @@ function taps(layer: DepthwiseConv2dLayer): Taps {
     const channel = Math.floor(o / layer.depthMultiplier);
     for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) visit(ky * sy, kx * sx, channel, layer.weights[(ky * kw + kx) * outChannels + o]!);
   };
+}
+
+/** True when output row oy, written over the input from its start, only covers copied input rows. */
+function outputStaysBehindRing(layer: DepthwiseConv2dLayer): boolean {
+  const [inH, inW, inC] = layer.inputShape;
+  const [outH, outW, outC] = layer.outputShape;
+  const dilationY = (layer.dilation ?? [1, 1])[0];
+  if (outH * outW * outC > inH * inW * inC) return false;
+  const inputRow = inW * inC;
+  for (let oy = 0; oy < outH; oy++) {
+    const lastCopied = Math.min(oy * layer.stride[0] - layer.padding[0] + (layer.kernel[0] - 1) * dilationY, inH - 1);
+    const lastCovered = Math.floor(((oy + 1) * outW * outC - 1) / inputRow);
+    if (lastCovered > lastCopied) return false;
+  }
+  return true;
 }

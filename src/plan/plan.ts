@@ -208,7 +208,7 @@ function planArena(graph: Graph, storage: Map<string, string>, tables: TableDedu
   const order = [...tensors].sort((a, b) => b.size - a.size || a.firstStep - b.firstStep);
   const placed: BufferSlot[] = [];
   const placedSlot = (id: string | undefined) => (id === undefined ? undefined : placed.find((p) => p.layerId === id));
-  for (const t of order) {
+  const place = (t: BufferSlot) => {
     const overlapping = liveDuring(placed, t);
     // where the in-place partners already placed want this tensor: its input, its output
     const input = placedSlot(inputOf.get(t.layerId));
@@ -228,6 +228,21 @@ function planArena(graph: Graph, storage: Map<string, string>, tables: TableDedu
       t.offset = lowestFreeOffset(overlapping, t.size);
     }
     placed.push(t);
+  };
+  for (const t of order) {
+    if (placed.includes(t)) continue;
+    place(t);
+    // a smaller in-place output goes right away where its input starts, before a larger tensor
+    // of a later step can take those bytes (then the output can still be its own output's input)
+    for (let next = byId.get(outputOf.get(t.layerId) ?? ""); next && !placed.includes(next); next = byId.get(outputOf.get(next.layerId) ?? "")) {
+      const from = placed.at(-1)!;
+      if (next.size > from.size) break;
+      place(next);
+      if (!inPlace.has(next.layerId)) {
+        placed.pop(); // not in place after all: it waits for its turn in size order
+        break;
+      }
+    }
   }
   // scratch (rows, im2col columns, a strong layer's planes): live only at the layer's own step
   graph.layers.forEach((layer, step) => {

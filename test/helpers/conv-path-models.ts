@@ -78,6 +78,7 @@ export const CONV_CASES: ConvCase[] = [
   { name: "depthwise on one channel, multiplier 8 (the convolution route)", input: [9, 7, 1], layers: [depthwise([3, 3], { depthMultiplier: 8, stride: [2, 2], padding: [0, 0, 1, 1], perChannel: true })] },
   { name: "depthwise 3x3 SAME, 8 channels (four per word), in place", input: [6, 5, 4], layers: [conv(8, [1, 1]), depthwise([3, 3], { padding: [1, 1, 1, 1], perChannel: true }), conv(4, [1, 1])] },
   { name: "depthwise, 6 channels (a word and a tail), stride 2", input: [8, 7, 6], layers: [depthwise([3, 3], { stride: [2, 2], padding: [0, 0, 1, 1] })] },
+  { name: "depthwise stride 2 halving the image, in place (person_detect's shape, small)", input: [8, 8, 4], layers: [conv(8, [1, 1]), depthwise([3, 3], { stride: [2, 2], padding: [0, 0, 1, 1], perChannel: true }), conv(4, [1, 1])] },
   { name: "depthwise, multiplier 2, dilation, wide padding", input: [8, 8, 3], layers: [depthwise([3, 2], { depthMultiplier: 2, dilation: [2, 2], padding: [3, 2, 2, 2], perChannel: true })] },
   { name: "depthwise 10x8 kernel (micro_speech's shape, small)", input: [12, 10, 2], layers: [depthwise([10, 8], { depthMultiplier: 2, stride: [2, 2], padding: [4, 3, 5, 3] })] },
 ];
