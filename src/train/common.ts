@@ -3,7 +3,7 @@
  * reference interpreter, progress events and the measured-figures record of a trained model.
  */
 import type { Dataset } from "../datasets/index.js";
-import { makeDataset, stratifiedPick } from "../datasets/index.js";
+import { pickSamples, stratifiedPick } from "../datasets/index.js";
 import { parseModel } from "../format/load.js";
 import type { ModelFileInput } from "../format/schema.js";
 import { buildGraph, type Graph } from "../ir/index.js";
@@ -45,14 +45,7 @@ export function splitValidation(train: Dataset): { fit: Dataset; validation: Dat
 
 /** The images at `indices` (copied into a new packed buffer). */
 export function subset(ds: Dataset, indices: readonly number[], label: string): Dataset {
-  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
-  const pixels = new Int8Array(indices.length * size);
-  const labels = new Uint8Array(indices.length);
-  indices.forEach((src, i) => {
-    pixels.set(ds.pixels.subarray(src * size, (src + 1) * size), i * size);
-    labels[i] = ds.labels[src]!;
-  });
-  return makeDataset(`${ds.name}/${label}`, ds.shape, ds.classes, pixels, labels);
+  return pickSamples(ds, indices, `${ds.name}/${label}`);
 }
 
 /** The first n images, spread over the data set (every k-th) so a small subset is class-balanced. */
