@@ -19,14 +19,13 @@
  */
 import { basename } from "node:path";
 import { ModelError } from "../../format/errors.js";
-import type { Requant } from "../../format/fields.js";
 import type { ModelFileInput } from "../../format/schema.js";
 import { encodeInt8 } from "../../ir/checks.js";
 import { softmaxParams } from "../../kinds/softmax.js";
 import { tfliteMultiplier } from "../../reference/requant.js";
+import { activationRange, addLayer, cName, foldZeroPoint, requantOf, type LayerSpec, type TensorQuantization } from "../int8-layers.js";
 import { describeUnsupported, type TfliteGraph, type TfliteOperator, type TfliteTensor } from "./read.js";
 
-type LayerSpec = ModelFileInput["layers"][number];
 
 export const SUPPORTED_OPS: ReadonlySet<string> = new Set([
   "FULLY_CONNECTED",
@@ -49,11 +48,7 @@ export interface ConvertOptions {
   name?: string;
 }
 
-/** The quantization of one int8 tensor: real = scale * (q - zeroPoint). */
-export interface TensorQuantization {
-  scale: number;
-  zeroPoint: number;
-}
+export type { TensorQuantization };
 
 export function convertTflite(graph: TfliteGraph, options: ConvertOptions = {}): ModelFileInput {
   const problems = describeUnsupported(graph, SUPPORTED_OPS, SUPPORTED_TYPES);
@@ -245,38 +240,22 @@ class Converter {
   /** TFLite's output range of a fused activation, in the output tensor's int8 scale. */
   private range(op: TfliteOperator, out: TensorQuantization): { min?: number; max?: number } {
     const act = String(op.options.fusedActivationFunction ?? "NONE");
-    const q = (f: number) => out.zeroPoint + roundHalfAway(Math.fround(f / Math.fround(out.scale)));
-    const clamp = (lo: number, hi: number) => ({ min: Math.max(-128, lo), max: Math.min(127, hi) });
     switch (act) {
       case "NONE":
         return {};
       case "RELU":
-        return pruneRange(clamp(q(0), 127));
+        return activationRange(out, 0, Infinity);
       case "RELU6":
-        return pruneRange(clamp(q(0), q(6)));
+        return activationRange(out, 0, 6);
       case "RELU_N1_TO_1":
-        return pruneRange(clamp(q(-1), q(1)));
+        return activationRange(out, -1, 1);
       default:
         throw new ModelError(this.at(op, "options.fusedActivationFunction"), `${act} is not supported (NONE, RELU, RELU6, RELU_N1_TO_1 are)`);
     }
   }
 
-  /** One requantization per output channel from real scales; scalar when they all agree. */
-  private requant(op: TfliteOperator, scales: number[], out: TensorQuantization): { requant: Requant; perChannel?: { multiplier: number[]; shift: number[] } } {
-    const fixed = scales.map((s, c) => {
-      if (!(s > 0) || !Number.isFinite(s)) throw new ModelError(this.at(op, "inputs[1]"), `output channel ${c}: the effective scale ${s} is not positive and finite (check the weight scales)`);
-      const m = tfliteMultiplier(s);
-      if (!m) throw new ModelError(this.at(op, "inputs[1]"), `output channel ${c}: the effective scale ${s} is below 2^-31 (TFLite flushes it to zero); not supported`);
-      // single rounding: TFLite shift e = 31 - shift stays the same number in this format
-      return m;
-    });
-    const base = { offset: out.zeroPoint, ...(this.rounding === "double" ? { rounding: "double" as const } : {}), ...this.range(op, out) };
-    const uniform = fixed.every((m) => m.multiplier === fixed[0]!.multiplier && m.shift === fixed[0]!.shift);
-    if (uniform) return { requant: { ...fixed[0]!, ...base } };
-    return {
-      requant: { ...fixed[0]!, ...base },
-      perChannel: { multiplier: fixed.map((m) => m.multiplier), shift: fixed.map((m) => m.shift) },
-    };
+  private requant(op: TfliteOperator, scales: number[], out: TensorQuantization) {
+    return requantOf(scales, out, this.range(op, out), this.rounding, this.at(op, "inputs[1]"));
   }
 
   private fullyConnected(op: TfliteOperator, id: string, input: string): LayerSpec {
@@ -379,20 +358,7 @@ class Converter {
     const a = this.quant(aT, this.at(op, "inputs[0]"));
     const b = this.quant(bT, this.at(op, "inputs[1]"));
     const out = this.quant(this.out(op), this.at(op, "outputs[0]"));
-    const leftShift = 20;
-    const twiceMax = 2 * Math.max(Math.fround(a.scale), Math.fround(b.scale));
-    const smaller = (real: number, what: string) => {
-      const m = real > 0 && real < 1 ? tfliteMultiplier(real) : null;
-      if (!m || m.shift < 31) throw new ModelError(this.at(op, "inputs"), `${what} multiplier ${real} is not in (0, 1)`);
-      return m;
-    };
-    const range = this.range(op, out);
-    return {
-      id, kind: "add", input, other, leftShift,
-      first: { zeroPoint: a.zeroPoint, ...smaller(Math.fround(a.scale) / twiceMax, "the first input's") },
-      second: { zeroPoint: b.zeroPoint, ...smaller(Math.fround(b.scale) / twiceMax, "the second input's") },
-      output: { ...smaller(twiceMax / (2 ** leftShift * Math.fround(out.scale)), "the output's"), zeroPoint: out.zeroPoint, ...range },
-    };
+    return addLayer({ id, input, other }, a, b, out, this.range(op, out), this.at(op, "inputs"));
   }
 
   /**
@@ -431,17 +397,6 @@ class Converter {
   }
 }
 
-/** bias - zp_in * sum(w) per output channel: the input zero point folded into the bias. */
-function foldZeroPoint(bias: Int32Array, zeroPoint: number, channels: number, weightsOf: (c: number, visit: (w: number) => void) => void): Int32Array {
-  return Int32Array.from({ length: channels }, (_, c) => {
-    let sum = 0;
-    weightsOf(c, (w) => (sum += w));
-    const folded = bias[c]! - zeroPoint * sum;
-    if (folded < -(2 ** 31) || folded > 2 ** 31 - 1) throw new ModelError("tflite", `folding the input zero point into bias ${c} leaves int32`);
-    return folded;
-  });
-}
-
 /**
  * TFLite's padding (ComputePaddingHeightWidth): total = max((out - 1) * stride + kernel - in, 0),
  * the smaller half before, the rest after; VALID has none.
@@ -473,18 +428,7 @@ export function quantizationOf(t: TfliteTensor): TensorQuantization | undefined 
   return { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 };
 }
 
-/** std::round: halves away from zero. */
-const roundHalfAway = (x: number): number => Math.sign(x) * Math.round(Math.abs(x));
-
-const pruneRange = (r: { min: number; max: number }) => ({ ...(r.min > -128 ? { min: r.min } : {}), ...(r.max < 127 ? { max: r.max } : {}) });
-
 function num(v: unknown): number {
   if (typeof v !== "number" || !Number.isFinite(v)) throw new ModelError("tflite", `expected a number in the operator options, got ${JSON.stringify(v)}`);
   return v;
-}
-
-/** A C identifier from a file name. */
-function cName(text: string): string {
-  const name = text.replace(/[^A-Za-z0-9_]/g, "_").replace(/^(?=[0-9])/, "m_").slice(0, 63);
-  return name || "model";
 }
