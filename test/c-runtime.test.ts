@@ -150,7 +150,7 @@ int main(void)
   const INT32_MIN = -(2 ** 31);
   const INT32_MAX = 2 ** 31 - 1;
 
-  it("on TFLite's multipliers (Q31, 2^30..2^31-1), right shifts 31..62, left shifts that fit, halves and random", () => {
+  it("on TFLite's multipliers (Q31, 2^30..2^31-1), right shifts 31..62, left shifts that fit, halves and random; any multiplier and shift 0..62 at the extremes", () => {
     const rng = new Rng(7);
     const cases: [number, number, number, number][] = [];
     const multipliers = [2 ** 30, 1073741825, 1518500250, 1884221293, INT32_MAX];
@@ -165,6 +165,17 @@ int main(void)
     // halves of the final rounding divide, both signs: (k + 1/2) * 2^right with multiplier 2^30 (x / 2 exactly)
     for (let right = 1; right <= 12; right++) for (let k = -20; k <= 20; k++) cases.push([(2 * k + 1) * 2 ** right, 2 ** 30, 31 + right, 0]);
     for (let i = 0; i < 20000; i++) cases.push([rng.int(INT32_MIN, INT32_MAX), rng.int(2 ** 30, INT32_MAX), rng.int(31, 62), rng.int(-128, 127)]);
+    // the format allows any multiplier 1..2^31-1 and shift 0..62: every shift with the extreme
+    // accumulators that fit its left shift (-2^(31-left) .. 2^(31-left) - 1), small multipliers too
+    const anyMultipliers = [1, 2, 3, 255, 65537, 2 ** 29 + 1, ...multipliers];
+    for (let s = 0; s <= 62; s++) {
+      const left = Math.max(0, 31 - s);
+      const hi = 2 ** (31 - left) - 1, lo = -(2 ** (31 - left));
+      const accs = [lo, lo + 1, Math.trunc(lo / 2), -3, -2, -1, 0, 1, 2, 3, Math.trunc(hi / 2), hi - 1, hi].filter((a) => a >= lo && a <= hi);
+      for (const acc of accs) for (const m of anyMultipliers) for (const o of [-128, -1, 0, 127]) cases.push([acc, m, s, o]);
+    }
+    // halves of the high multiply, both signs: acc * m = (2k + 1) * 2^30 with m = 2^30
+    for (let k = -20; k <= 20; k++) cases.push([2 * k + 1, 2 ** 30, 31, 0], [2 * k + 1, 2 ** 30, 32, 0]);
     const expected = cases.flatMap(([acc, multiplier, shift, offset]) => [
       requantize(acc, { multiplier, shift, offset, rounding: "double" }),
       multiplyDoubleRounding(acc, multiplier, shift),
