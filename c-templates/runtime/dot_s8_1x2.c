@@ -2,35 +2,36 @@
 
 #include "smlad_s8.c"
 
-/* acc[0] += w . c0, acc[1] += w . c1 over `words` words: one filter, two columns. */
-static void sn_dot_s8_1x2(const int8_t *w, const int8_t *c0, const int8_t *c1, int32_t words,
+/* acc[0] += w . c0, acc[1] += w . c1 over `words` words: one filter, two columns (as in dot_s8_2x2.c). */
+static void sn_dot_s8_1x2(const int8_t *w, const uint32_t *c0, const uint32_t *c1, int32_t words,
                           int32_t acc[2])
 {
     int32_t a0 = acc[0], a1 = acc[1];
     const int8_t *const end = w + 4 * words;
 #if defined(SN_DOT_DSP)
     while (w != end) {
-        const uint32_t wv = sn_load_s8x4(w), x0 = sn_load_s8x4(c0), x1 = sn_load_s8x4(c1);
+        const uint32_t wv = sn_load_s8x4(w);
         const uint32_t w_even = sn_sxtb16(wv), w_odd = sn_sxtb16_ror8(wv);
-        a0 = sn_smlad(w_even, sn_sxtb16(x0), a0);
-        a0 = sn_smlad(w_odd, sn_sxtb16_ror8(x0), a0);
-        a1 = sn_smlad(w_even, sn_sxtb16(x1), a1);
-        a1 = sn_smlad(w_odd, sn_sxtb16_ror8(x1), a1);
+        a0 = sn_smlad(w_even, c0[0], a0);
+        a0 = sn_smlad(w_odd, c0[1], a0);
+        a1 = sn_smlad(w_even, c1[0], a1);
+        a1 = sn_smlad(w_odd, c1[1], a1);
         w += 4;
-        c0 += 4;
-        c1 += 4;
+        c0 += 2;
+        c1 += 2;
     }
 #else
+    const int8_t *x0 = (const int8_t *)c0, *x1 = (const int8_t *)c1;
     while (w != end) {
         int32_t k;
         for (k = 0; k < 4; k++) {
             const int32_t wk = w[k];
-            a0 += wk * c0[k];
-            a1 += wk * c1[k];
+            a0 += wk * x0[k];
+            a1 += wk * x1[k];
         }
         w += 4;
-        c0 += 4;
-        c1 += 4;
+        x0 += 4;
+        x1 += 4;
     }
 #endif
     acc[0] = a0;

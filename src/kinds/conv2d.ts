@@ -83,12 +83,10 @@ export const conv2d = defineKind<Conv2dLayer>()({
 
   /** a pointwise (1x1, stride 1, unpadded) convolution reads only its own pixel */
   inPlace: isPointwise,
-  /** two columns (the windows of two output pixels) unless the kernel reads its input directly */
-  scratchBytes: (layer, ctx) => (readsDirectly(layer, ctx.inPlace) ? 0 : 2 * columnBytes(layer)),
+  scratchBytes: (layer) => columnScratchBytes(layer),
 
   templateVars: (layer, ctx) => ({
     inPlace: ctx.inPlace === true,
-    direct: readsDirectly(layer, ctx.inPlace === true),
     scratchOffset: ctx.scratchOffset,
     filters: layer.filters,
     ...windowVars(layer),
@@ -103,18 +101,18 @@ function isPointwise(layer: Conv2dLayer): boolean {
   return layer.kernel.every((k) => k === 1) && layer.stride.every((s) => s === 1) && layer.padding.every((p) => p === 0);
 }
 
-/**
- * A pointwise layer over whole words of channels, not in place, reads its columns (input pixels)
- * straight from the input; every other layer copies them into scratch (im2col, padded reads
- * resolved once per column instead of once per multiply, zero-padded to whole words).
- */
-function readsDirectly(layer: Conv2dLayer, inPlace: boolean): boolean {
-  return isPointwise(layer) && layer.inputShape[2] % 4 === 0 && !inPlace;
-}
-
 /** Weights per filter, (ky, kx, channel), rounded up to whole 32-bit words: a column's bytes. */
 export function columnBytes(layer: { kernel: readonly [number, number]; inputShape: readonly number[] }): number {
   return Math.ceil((layer.kernel[0] * layer.kernel[1] * layer.inputShape[2]!) / 4) * 4;
+}
+
+/**
+ * Two columns (the windows of two output pixels) as c-templates/runtime/column_s8.c writes them:
+ * int16 pairs on cores with the DSP extension, twice a window's bytes; an int8 window is built
+ * in the second half of its column.
+ */
+export function columnScratchBytes(layer: { kernel: readonly [number, number]; inputShape: readonly number[] }): number {
+  return 2 * 2 * columnBytes(layer);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { LayerCommon, Requant } from "../ir/types.js";
 import { windowOutput, type Window2d } from "../ir/window.js";
 import { requantizedOps } from "../plan/ops.js";
 import { convolutionRows, runConvolution, windowFields, windowOfSpec, windowVars, type Taps } from "./shared/convolution.js";
-import { columnBytes, PACKED_WEIGHTS_COMMENT, packedFilterWeights } from "./conv2d.js";
+import { columnScratchBytes, PACKED_WEIGHTS_COMMENT, packedFilterWeights } from "./conv2d.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
 import { activationTables, checkRequantized, lowerPerChannel, requantizedFields, requantVars, type PerChannel } from "./shared/requantized.js";
 
@@ -90,7 +90,7 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
    * stride-2 layer that halves the image, both qualify).
    */
   inPlace: (layer) => !asConvolution(layer) && outputStaysBehindRing(layer),
-  scratchBytes: (layer) => (asConvolution(layer) ? 2 * columnBytes(layer) : (rowRing(layer).rows + 1) * rowRing(layer).rowBytes),
+  scratchBytes: (layer) => (asConvolution(layer) ? columnScratchBytes(layer) : (rowRing(layer).rows + 1) * rowRing(layer).rowBytes),
 
   templateVars: (layer, ctx) => ({
     inPlace: ctx.inPlace === true,
@@ -98,7 +98,6 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
     asConvolution: asConvolution(layer),
     ring: rowRing(layer),
     filters: layer.outputShape[2],
-    direct: false,
     scratchOffset: ctx.scratchOffset,
     depthMultiplier: layer.depthMultiplier,
     ...windowVars(layer),

@@ -100,6 +100,11 @@ export interface RequantVars {
   perChannel: boolean;
   /** de-duplicated index of the fused activation table, if any */
   activation: number | undefined;
+  /**
+   * true when every shift (every channel's) is 31 or more: double rounding then never shifts
+   * left, and the C calls the branch-free sn_requantize_double_right
+   */
+  shiftsRight: boolean;
 }
 
 export function requantVars(layer: RequantizedOutput, ctx: TemplateContext): RequantVars {
@@ -107,6 +112,7 @@ export function requantVars(layer: RequantizedOutput, ctx: TemplateContext): Req
     requant: layer.requant,
     perChannel: layer.perChannel !== undefined,
     activation: layer.activation === undefined ? undefined : ctx.remapTable(layer.activation),
+    shiftsRight: layer.perChannel ? layer.perChannel.shift.every((s) => s >= 31) : layer.requant.shift >= 31,
   };
 }
 
