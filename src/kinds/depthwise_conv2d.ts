@@ -90,7 +90,7 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
    * stride-2 layer that halves the image, both qualify).
    */
   inPlace: (layer) => !asConvolution(layer) && outputStaysBehindRing(layer),
-  scratchBytes: (layer) => (asConvolution(layer) ? columnScratchBytes(layer) : (rowRing(layer).rows + 1) * rowRing(layer).rowBytes),
+  scratchBytes: (layer) => (asConvolution(layer) ? columnScratchBytes(layer) : (rowRing(layer).rows + 1) * rowRing(layer).rowBytes + sumsBytes(layer)),
 
   templateVars: (layer, ctx) => ({
     inPlace: ctx.inPlace === true,
@@ -131,6 +131,15 @@ function rowRing(layer: DepthwiseConv2dLayer) {
   const lastColumn = (layer.outputShape[1] - 1) * layer.stride[1] - left + (kw - 1) * dx;
   const right = Math.max(0, lastColumn - (inW - 1));
   return { rows: (kh - 1) * dy + 1, left, right, rowBytes: (left + inW + right) * channels };
+}
+
+/**
+ * The int32 sums of one output pixel's channels, after the ring: the DSP kernel (four channels a
+ * word, depth multiplier 1) finishes every sum before it requantizes any.
+ */
+function sumsBytes(layer: DepthwiseConv2dLayer): number {
+  const channels = layer.inputShape[2];
+  return layer.depthMultiplier === 1 && channels % 4 === 0 ? 4 * channels : 0;
 }
 
 /** taps of one output channel: kernel height x width */
