@@ -19,12 +19,23 @@ static inline int32_t sn_rescale_double(int32_t x, int32_t multiplier, int32_t s
 }
 
 /*
+ * q + offset clamped to -128..127: the clamp comes first, to bounds moved by the offset, so the
+ * sum cannot overflow.
+ */
+static inline int8_t sn_offset_int8(int32_t q, int32_t offset)
+{
+    const int32_t lo = -128 - offset, hi = 127 - offset;
+    return (int8_t)((q < lo ? lo : q > hi ? hi : q) + offset);
+}
+
+/*
  * TFLite's default requantization, the model format's rounding "double": sn_rescale_double of
- * the accumulator, + offset, clamped to -128..127.
+ * the accumulator, + offset, clamped to -128..127 (sn_requantize_double_right's form for a shift
+ * of 32 or more).
  */
 static inline int8_t sn_requantize_double(int32_t acc, int32_t multiplier, int32_t shift, int32_t offset)
 {
-    if (shift >= 31) {
+    if (shift >= 32) {
         return sn_requantize_double_right(acc, multiplier, (uint32_t)(shift - 31), offset);
     }
     return sn_offset_int8(sn_rescale_double(acc, multiplier, shift), offset);

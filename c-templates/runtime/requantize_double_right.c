@@ -1,8 +1,11 @@
 #include <stdint.h>
+#if defined(__ARM_FEATURE_SAT)
+#include <arm_acle.h>
+#endif
 
 /*
  * TFLite's default requantization (MultiplyByQuantizedMultiplier, two roundings; the model
- * format's rounding "double") for a shift of 31 or more, and the pieces it is made of; the
+ * format's rounding "double") for a shift of 32 or more, and the pieces it is made of; the
  * general form, any shift, is in requantize_double.c. Exponent e = 31 - shift <= 0: the int32
  * value is multiplied by the Q31 multiplier and rounded to the high word (halves up, toward
  * +infinity: gemmlowp's nudge 1 - 2^30 for a negative product), then divided by 2^-e rounding
@@ -43,22 +46,23 @@ static inline int32_t sn_round_shift(int32_t x, uint32_t right)
     return sn_floor_shift(x, right) + (remainder > threshold ? 1 : 0);
 }
 
-/*
- * q + offset clamped to -128..127: the clamp comes first, to bounds moved by the offset, so the
- * sum cannot overflow.
- */
-static inline int8_t sn_offset_int8(int32_t q, int32_t offset)
+/* y clamped to -128..127: one SSAT on cores that have it (Cortex-M3 and up) */
+static inline int8_t sn_saturate_int8(int32_t y)
 {
-    const int32_t lo = -128 - offset, hi = 127 - offset;
-    return (int8_t)((q < lo ? lo : q > hi ? hi : q) + offset);
+#if defined(__ARM_FEATURE_SAT)
+    return (int8_t)__ssat(y, 8);
+#else
+    return (int8_t)(y < -128 ? -128 : y > 127 ? 127 : y);
+#endif
 }
 
 /*
- * The requantization for a shift of 31 or more, as right = shift - 31 (0..31), + offset, clamped
- * to -128..127: what a layer whose every scale is below 1 calls (convolutions in practice), with
- * no branch on the shift's direction, small enough to inline into the kernels' loops.
+ * The requantization for a shift of 32 or more, as right = shift - 31 (1..31), + offset, clamped
+ * to -128..127: what a layer whose every scale is below 1/2 calls (convolutions in practice),
+ * with no branch on the shift's direction, small enough to inline into the kernels' loops. A
+ * right shift of at least 1 leaves |q| <= 2^30, so q + offset cannot overflow.
  */
 static inline int8_t sn_requantize_double_right(int32_t acc, int32_t multiplier, uint32_t right, int32_t offset)
 {
-    return sn_offset_int8(sn_round_shift(sn_high_mul_up(acc, multiplier, 0u), right), offset);
+    return sn_saturate_int8(sn_round_shift(sn_high_mul_up(acc, multiplier, 0u), right) + offset);
 }
