@@ -13,7 +13,7 @@
  * half of `column` (the im2col window is built there): each word is read before the words it
  * becomes are written, and no later source word is written over.
  */
-static void sn_column_s8(const int8_t *src, uint32_t *column, int32_t words)
+static inline void sn_column_s8(const int8_t *src, uint32_t *column, int32_t words)
 {
 #if defined(SN_DOT_DSP)
     int32_t i;

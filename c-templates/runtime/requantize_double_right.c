@@ -5,45 +5,25 @@
 
 /*
  * TFLite's default requantization (MultiplyByQuantizedMultiplier, two roundings; the model
- * format's rounding "double") for a shift of 32 or more, and the pieces it is made of; the
- * general form, any shift, is in requantize_double.c. Exponent e = 31 - shift <= 0: the int32
- * value is multiplied by the Q31 multiplier and rounded to the high word (halves up, toward
- * +infinity: gemmlowp's nudge 1 - 2^30 for a negative product), then divided by 2^-e rounding
- * halves away from zero. The TypeScript twin is multiplyDoubleRounding in src/reference/requant.ts.
+ * format's rounding "double") for a shift of 33 or more, the form convolutions call; the general
+ * form, any shift, is requantize_double.c. With exponent e = 31 - shift <= -2 TFLite computes
+ * x = round(acc * multiplier / 2^31) (halves up: floor((P + 2^30) / 2^31), P = acc * multiplier)
+ * and then x / 2^right, right = -e, rounded halves away from zero: floor((x + 2^(right-1) -
+ * [x < 0]) / 2^right). Floors of floors by powers of two compose, so both roundings are one:
  *
- * Written for 32-bit cores (one SMLAL and a few 32-bit operations, as CMSIS-NN's
- * arm_nn_requantize) without C's implementation-defined corners: no right shift of a negative
- * value and no conversion of an out-of-range unsigned value to a signed type.
+ *   y = floor((P + 2^30 + 2^(30 + right) - [x < 0] * 2^31) / 2^(31 + right))
+ *
+ * and [x < 0] may be read as [acc < 0]: they differ only when x = 0, where both give y = 0. On
+ * Cortex-M that is one SMLAL onto the nudges, a 64-bit subtract of the sign term and one shift
+ * of the high word, as few instructions as CMSIS-NN's arm_nn_requantize. The TypeScript twin is
+ * multiplyDoubleRounding in src/reference/requant.ts (the host tests compare the two on the
+ * extremes of every argument).
  */
-
-/*
- * round(x * 2^left * multiplier / 2^31), halves up, for 1 <= multiplier < 2^31 and x * 2^left in
- * int32. gemmlowp's nudge (2^30, or 1 - 2^30 for a negative product) with a division truncating
- * toward zero is the same as floor((product + 2^30) / 2^31) for either sign. |product| < 2^62,
- * so product + 2^62 + 2^30 is never negative and the floor is an unsigned shift; the 2^62 comes
- * back out as 2^31 in the high word. On Cortex-M: SMLAL onto the constant, two shifts, one add.
- */
-static inline int32_t sn_high_mul_up(int32_t x, int32_t multiplier, uint32_t left)
-{
-    const uint64_t product = (uint64_t)((int64_t)x * multiplier) << left;
-    const uint64_t biased = product + ((UINT64_C(1) << 62) + (UINT64_C(1) << 30));
-    return (int32_t)((int64_t)(biased >> 31) - INT64_C(0x80000000));
-}
 
 /* floor(x / 2^right), right 0..31: an arithmetic shift, spelled without shifting a negative value */
 static inline int32_t sn_floor_shift(int32_t x, uint32_t right)
 {
     return x >= 0 ? x >> right : ~(~x >> right);
-}
-
-/* x / 2^right rounded to nearest, halves away from zero (gemmlowp's RoundingDivideByPOT), right 0..31 */
-static inline int32_t sn_round_shift(int32_t x, uint32_t right)
-{
-    const uint32_t mask = (UINT32_C(1) << right) - 1u;
-    const uint32_t remainder = (uint32_t)x & mask;
-    /* a negative x rounds up only past the half, a positive one at it */
-    const uint32_t threshold = (mask >> 1) + (x < 0 ? 1u : 0u);
-    return sn_floor_shift(x, right) + (remainder > threshold ? 1 : 0);
 }
 
 /* y clamped to -128..127: one SSAT on cores that have it (Cortex-M3 and up) */
@@ -57,12 +37,21 @@ static inline int8_t sn_saturate_int8(int32_t y)
 }
 
 /*
- * The requantization for a shift of 32 or more, as right = shift - 31 (1..31), + offset, clamped
- * to -128..127: what a layer whose every scale is below 1/2 calls (convolutions in practice),
- * with no branch on the shift's direction, small enough to inline into the kernels' loops. A
- * right shift of at least 1 leaves |q| <= 2^30, so q + offset cannot overflow.
+ * The requantization for a shift of 33 or more, as right = shift - 31 (2..31), + offset, clamped
+ * to -128..127: what a layer whose every scale is below 1/4 calls (convolutions in practice).
+ * The sum is biased by 2^62 so that it is never negative (|P| < 2^62) and only unsigned values
+ * are shifted; the bias is 2^30 in the high word, taken back out. |y| <= 2^30, so y + offset
+ * cannot overflow.
  */
-static inline int8_t sn_requantize_double_right(int32_t acc, int32_t multiplier, uint32_t right, int32_t offset)
+static inline int8_t sn_requantize_double_right(int32_t acc, int32_t multiplier, uint32_t right,
+                                                 int32_t offset)
 {
-    return sn_saturate_int8(sn_round_shift(sn_high_mul_up(acc, multiplier, 0u), right) + offset);
+    /* 2^62 + 2^(30 + right) in the high word (right >= 2), the multiply's 2^30 in the low */
+    const uint64_t halves = ((uint64_t)((UINT32_C(1) << (right - 2u)) + (UINT32_C(1) << 30)) << 32) +
+                            (UINT64_C(1) << 30);
+    /* 2^31 less for a negative accumulator: the divide's halves go away from zero */
+    const uint64_t negative = (uint64_t)((uint32_t)acc >> 31) << 31;
+    const uint64_t sum = (uint64_t)((int64_t)acc * multiplier) + halves - negative;
+    const int32_t high = (int32_t)((int64_t)(sum >> 32) - (INT64_C(1) << 30));
+    return sn_saturate_int8(sn_floor_shift(high, right - 1u) + offset);
 }

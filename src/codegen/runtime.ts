@@ -36,6 +36,7 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "column_s8.c", name: "sn_column_s8" },
   { file: "dot_s8_2x2.c", name: "sn_dot_s8_2x2" },
   { file: "dot_s8_1x2.c", name: "sn_dot_s8_1x2" },
+  { file: "dot_s8_filters.c", name: "sn_dot_s8_filters" },
   { file: "mac_halves_s8.c", name: "sn_mac_s8x4" },
   { file: "fixed_point.c", name: "sn_fp_mul" },
   { file: "dsp.h", name: "SN_DSP" },

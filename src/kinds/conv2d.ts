@@ -83,7 +83,7 @@ export const conv2d = defineKind<Conv2dLayer>()({
 
   /** a pointwise (1x1, stride 1, unpadded) convolution reads only its own pixel */
   inPlace: isPointwise,
-  scratchBytes: (layer) => columnScratchBytes(layer),
+  scratchBytes: (layer) => columnScratchBytes(layer, layer.filters),
 
   templateVars: (layer, ctx) => ({
     inPlace: ctx.inPlace === true,
@@ -107,12 +107,13 @@ export function columnBytes(layer: { kernel: readonly [number, number]; inputSha
 }
 
 /**
- * Two columns (the windows of two output pixels) as c-templates/runtime/column_s8.c writes them:
- * int16 pairs on cores with the DSP extension, twice a window's bytes; an int8 window is built
- * in the second half of its column.
+ * The convolution kernel's scratch: two columns (the windows of two output pixels) as
+ * c-templates/runtime/column_s8.c writes them (int16 pairs on cores with the DSP extension, twice
+ * a window's bytes; an int8 window is built in the second half of its column), then the two
+ * pixels' int32 sums of every filter.
  */
-export function columnScratchBytes(layer: { kernel: readonly [number, number]; inputShape: readonly number[] }): number {
-  return 2 * 2 * columnBytes(layer);
+export function columnScratchBytes(layer: { kernel: readonly [number, number]; inputShape: readonly number[] }, filters: number): number {
+  return 2 * 2 * columnBytes(layer) + 2 * 4 * filters;
 }
 
 /**

@@ -90,7 +90,7 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
    * stride-2 layer that halves the image, both qualify).
    */
   inPlace: (layer) => !asConvolution(layer) && outputStaysBehindRing(layer),
-  scratchBytes: (layer) => (asConvolution(layer) ? columnScratchBytes(layer) : (rowRing(layer).rows + 1) * rowRing(layer).rowBytes + sumsBytes(layer)),
+  scratchBytes: (layer) => (asConvolution(layer) ? columnScratchBytes(layer, layer.outputShape[2]) : (rowRing(layer).rows + 1) * rowRing(layer).rowBytes + sumsBytes(layer)),
 
   templateVars: (layer, ctx) => ({
     inPlace: ctx.inPlace === true,

@@ -101,7 +101,7 @@ export interface RequantVars {
   /** de-duplicated index of the fused activation table, if any */
   activation: number | undefined;
   /**
-   * true when every shift (every channel's) is 32 or more (scales below 1/2): double rounding
+   * true when every shift (every channel's) is 33 or more (scales below 1/4): double rounding
    * then always shifts right, and the C calls the branch-free sn_requantize_double_right
    */
   shiftsRight: boolean;
@@ -112,7 +112,7 @@ export function requantVars(layer: RequantizedOutput, ctx: TemplateContext): Req
     requant: layer.requant,
     perChannel: layer.perChannel !== undefined,
     activation: layer.activation === undefined ? undefined : ctx.remapTable(layer.activation),
-    shiftsRight: layer.perChannel ? layer.perChannel.shift.every((s) => s >= 32) : layer.requant.shift >= 32,
+    shiftsRight: layer.perChannel ? layer.perChannel.shift.every((s) => s >= 33) : layer.requant.shift >= 33,
   };
 }
 
