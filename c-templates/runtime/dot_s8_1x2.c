@@ -2,9 +2,9 @@
 
 #include "smlad_s8.c"
 
-/* acc[0] += w . c0, acc[1] += w . c1 over `words` words: one filter, two columns (as in dot_s8_2x2.c). */
-static inline void sn_dot_s8_1x2(const int8_t *w, const uint32_t *c0, const uint32_t *c1, int32_t words,
-                                 int32_t acc[2])
+/* acc[0] += w . c0, acc[1] += w . c1 over `words` words: one filter, two columns (dot_s8_2x2.c). */
+static inline void sn_dot_s8_1x2(const int8_t *w, const uint32_t *c0, const uint32_t *c1,
+                                 int32_t words, int32_t acc[2])
 {
     int32_t a0 = acc[0], a1 = acc[1];
     const int8_t *const end = w + 4 * words;

@@ -7,8 +7,8 @@
  * w is a filter pair interleaved by words, c0 and c1 two columns as sn_column_s8 writes them
  * (column_s8.c: int16 pairs with the DSP extension, so only the weights are unpacked here).
  */
-static inline void sn_dot_s8_2x2(const int8_t *w, const uint32_t *c0, const uint32_t *c1, int32_t words,
-                                 int32_t acc[4])
+static inline void sn_dot_s8_2x2(const int8_t *w, const uint32_t *c0, const uint32_t *c1,
+                                 int32_t words, int32_t acc[4])
 {
     int32_t a00 = acc[0], a10 = acc[1], a01 = acc[2], a11 = acc[3];
     const int8_t *const end = w + 8 * words;

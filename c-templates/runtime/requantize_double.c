@@ -28,7 +28,10 @@ static inline int32_t sn_high_mul_up(int32_t x, int32_t multiplier, uint32_t lef
     return (int32_t)((int64_t)(biased >> 31) - INT64_C(0x80000000));
 }
 
-/* x / 2^right rounded to nearest, halves away from zero (gemmlowp's RoundingDivideByPOT), right 0..31 */
+/*
+ * x / 2^right rounded to nearest, halves away from zero (gemmlowp's RoundingDivideByPOT), right
+ * 0..31
+ */
 static inline int32_t sn_round_shift(int32_t x, uint32_t right)
 {
     const uint32_t mask = (UINT32_C(1) << right) - 1u;
@@ -62,7 +65,8 @@ static inline int8_t sn_offset_int8(int32_t q, int32_t offset)
  * the accumulator, + offset, clamped to -128..127 (sn_requantize_double_right's form for a shift
  * of 33 or more).
  */
-static inline int8_t sn_requantize_double(int32_t acc, int32_t multiplier, int32_t shift, int32_t offset)
+static inline int8_t sn_requantize_double(int32_t acc, int32_t multiplier, int32_t shift,
+                                          int32_t offset)
 {
     if (shift >= 33) {
         return sn_requantize_double_right(acc, multiplier, (uint32_t)(shift - 31), offset);

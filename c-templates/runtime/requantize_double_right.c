@@ -20,7 +20,7 @@
  * extremes of every argument).
  */
 
-/* floor(x / 2^right), right 0..31: an arithmetic shift, spelled without shifting a negative value */
+/* floor(x / 2^right), right 0..31: arithmetic shift written without shifting a negative value */
 static inline int32_t sn_floor_shift(int32_t x, uint32_t right)
 {
     return x >= 0 ? x >> right : ~(~x >> right);
@@ -47,8 +47,8 @@ static inline int8_t sn_requantize_double_right(int32_t acc, int32_t multiplier,
                                                  int32_t offset)
 {
     /* 2^62 + 2^(30 + right) in the high word (right >= 2), the multiply's 2^30 in the low */
-    const uint64_t halves = ((uint64_t)((UINT32_C(1) << (right - 2u)) + (UINT32_C(1) << 30)) << 32) +
-                            (UINT64_C(1) << 30);
+    const uint32_t high_halves = (UINT32_C(1) << (right - 2u)) + (UINT32_C(1) << 30);
+    const uint64_t halves = ((uint64_t)high_halves << 32) + (UINT64_C(1) << 30);
     /* 2^31 less for a negative accumulator: the divide's halves go away from zero */
     const uint64_t negative = (uint64_t)((uint32_t)acc >> 31) << 31;
     const uint64_t sum = (uint64_t)((int64_t)acc * multiplier) + halves - negative;
