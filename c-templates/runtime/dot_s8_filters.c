@@ -4,20 +4,20 @@
 #include "dot_s8_1x2.c"
 
 /*
- * Every filter's sums for two columns (the kernels' form, column_s8.c): sums[f] = bias[f] +
+ * Every filter's sums for two columns (the pair sn_columns_s8 writes): sums[f] = bias[f] +
  * w_f . c0 and sums[filters + f] = bias[f] + w_f . c1, w the filters packed as dot_s8_2x2.c
  * reads them (pairs interleaved by words, an odd last filter alone). A function of its own, so
  * that the compiler allocates the multiply loop's registers without the layer's other values.
  */
-static void sn_dot_s8_filters(const int8_t *w, const uint32_t *c0, const uint32_t *c1,
-                              int32_t words, const int32_t *bias, int32_t filters, int32_t *sums)
+static void sn_dot_s8_filters(const int8_t *w, const uint32_t *pair, int32_t words,
+                              const int32_t *bias, int32_t filters, int32_t *sums)
 {
     int32_t f;
     for (f = 0; f + 1 < filters; f += 2) {
         int32_t acc[4];
         acc[0] = acc[2] = bias[f];
         acc[1] = acc[3] = bias[f + 1];
-        sn_dot_s8_2x2(w, c0, c1, words, acc);
+        sn_dot_s8_2x2(w, pair, words, acc);
         w += 8 * words;
         sums[f] = acc[0];
         sums[f + 1] = acc[1];
@@ -27,7 +27,7 @@ static void sn_dot_s8_filters(const int8_t *w, const uint32_t *c0, const uint32_
     if (f < filters) {
         int32_t acc[2];
         acc[0] = acc[1] = bias[f];
-        sn_dot_s8_1x2(w, c0, c1, words, acc);
+        sn_dot_s8_1x2(w, pair, words, acc);
         sums[f] = acc[0];
         sums[filters + f] = acc[1];
     }

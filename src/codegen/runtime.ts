@@ -33,7 +33,7 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "read_padded.c", name: "sn_read_padded" },
   { file: "simd_s8.c", name: "sn_load_s8x4" },
   { file: "smlad_s8.c", name: "sn_smlad" },
-  { file: "column_s8.c", name: "sn_column_s8" },
+  { file: "column_s8.c", name: "sn_columns_s8" },
   { file: "dot_s8_2x2.c", name: "sn_dot_s8_2x2" },
   { file: "dot_s8_1x2.c", name: "sn_dot_s8_1x2" },
   { file: "dot_s8_filters.c", name: "sn_dot_s8_filters" },

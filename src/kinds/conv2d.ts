@@ -108,12 +108,12 @@ export function columnBytes(layer: { kernel: readonly [number, number]; inputSha
 
 /**
  * The convolution kernel's scratch: two columns (the windows of two output pixels) as
- * c-templates/runtime/column_s8.c writes them (int16 pairs on cores with the DSP extension, twice
- * a window's bytes; an int8 window is built in the second half of its column), then the two
- * pixels' int32 sums of every filter.
+ * c-templates/runtime/column_s8.c interleaves them (int16 pairs on cores with the DSP extension,
+ * twice the windows' bytes), the two pixels' int32 sums of every filter, then the two int8
+ * windows the kernel builds (im2col) or copies before interleaving them.
  */
 export function columnScratchBytes(layer: { kernel: readonly [number, number]; inputShape: readonly number[] }, filters: number): number {
-  return 2 * 2 * columnBytes(layer) + 2 * 4 * filters;
+  return 4 * columnBytes(layer) + 2 * 4 * filters + 2 * columnBytes(layer);
 }
 
 /**
