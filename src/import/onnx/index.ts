@@ -116,10 +116,10 @@ function calibrateIfAsked(g: LoweredGraph, options: OnnxImportOptions): Calibrat
   }
   if (g.inputs.length !== 1) throw new ModelError("--calibrate", `${g.file} has ${g.inputs.length} inputs; calibration feeds models with one input`);
   const input = g.inputs[0]!;
-  const [lo, hi] = options.inputRange ?? DEFAULT_INPUT_RANGE;
-  if (!(hi > lo)) throw new ModelError("--input-range", `${lo}:${hi} is empty; give LO:HI with LO < HI`);
-  const inputQuant = input.quant ?? byteQuantization(lo, hi);
-  const data = loadTrainingData(options.calibrate).splits.train;
+  const training = loadTrainingData(options.calibrate);
+  const data = training.splits.train;
+  const rule = inputRule(options.inputRange, training.conversion, training.inputQuantization);
+  const inputQuant = input.quant ?? rule.quant;
   const size = input.shape[0] * input.shape[1] * input.shape[2];
   if (data.shape[0] * data.shape[1] * data.shape[2] !== size) {
     throw new ModelError("--calibrate", `${options.calibrate} has ${data.shape.join("x")} samples; input "${input.name}" takes ${input.shape.join("x")} (HWC)`);
@@ -140,10 +140,24 @@ function calibrateIfAsked(g: LoweredGraph, options: OnnxImportOptions): Calibrat
       data: options.calibrate,
       samples: count,
       method: method.kind === "minmax" ? "minmax" : `percentile:${method.percentile}`,
-      inputRange: [lo, hi],
+      input: input.quant ? "the file's QuantizeLinear" : rule.text,
       rule: "activations asymmetric int8 over the range widened to hold 0; weights symmetric int8 per output channel; bias int32 at s_in * s_w",
     },
   };
+}
+
+/**
+ * What the int8 input stands for: --input-range LO:HI for byte data; float data (CSV, npy) keeps
+ * the int8 rule it was read with; bytes default to their own value (0..255).
+ */
+function inputRule(range: [number, number] | undefined, conversion: string, dataQuant: Quant): { quant: Quant; text: string } {
+  if (range) {
+    if (!(range[1] > range[0])) throw new ModelError("--input-range", `${range[0]}:${range[1]} is empty; give LO:HI with LO < HI`);
+    return { quant: byteQuantization(range[0], range[1]), text: `bytes 0..255 are ${range[0]}..${range[1]} (--input-range)` };
+  }
+  if (conversion.startsWith("float")) return { quant: dataQuant, text: `the data's own rule, ${conversion}` };
+  const [lo, hi] = DEFAULT_INPUT_RANGE;
+  return { quant: byteQuantization(lo, hi), text: `bytes 0..255 are ${lo}..${hi} (default; --input-range LO:HI to change)` };
 }
 
 /** Bytes b in 0..255 stand for lo + (hi - lo) * b / 255; the int8 input is b - 128. */

@@ -64,7 +64,7 @@ export function describeUnsupported(g: OnnxGraph): string[] {
     if (!["float32", "int8", "uint8"].includes(v.type)) problems.push(`input "${v.name}" is ${v.type} (float32, int8 and uint8 inputs are read)`);
     v.dims.forEach((d, i) => {
       if (typeof d === "string" && i > 0) problems.push(`input "${v.name}" has a dynamic dimension ${i} ("${d}"); give the model static shapes (onnxruntime's make_dynamic_shape_fixed)`);
-      if (typeof d === "number" && i === 0 && d !== 1 && v.dims.length > 1) problems.push(`input "${v.name}" has batch ${d}; strongnet models take one sample (batch 1)`);
+      if (typeof d === "number" && i === 0 && d !== 1 && v.dims.length === 4) problems.push(`input "${v.name}" has batch ${d}; strongnet models take one sample (batch 1)`);
     });
   }
   for (const t of g.constants.values()) {
@@ -391,11 +391,11 @@ class Lowering {
     const w = this.weightsOf(n, slot);
     if (w.dims.length !== 2) throw new ModelError(this.at(n, `input[${slot}]`), `weights have shape [${w.dims.join(", ")}]; strongnet reads a constant 2-D matrix`);
     const [k, units] = transposed ? [w.dims[1]!, w.dims[0]!] : [w.dims[0]!, w.dims[1]!];
-    const inputs = shapeSize(input.dims);
-    if (inputs !== k || (input.dims.at(-1) !== k && !input.perm)) {
-      throw new ModelError(this.at(n, "input[0]"), `reads [${input.dims.join(", ")}] with a [${w.dims.join(", ")}] matrix; strongnet's dense layer takes one row of ${k} values`);
+    const rows = input.dims.at(-1) === k && !input.perm ? shapeSize(input.dims) / k : 1;
+    if (shapeSize(input.dims) !== rows * k || (rows > 1 && input.layout !== "plain")) {
+      throw new ModelError(this.at(n, "input[0]"), `reads [${input.dims.join(", ")}] with a [${w.dims.join(", ")}] matrix; strongnet multiplies rows of ${k} values`);
     }
-    const memory = memoryOrder(input);
+    const memory = rows > 1 ? memoryOrder({ ...input, dims: [k] }) : memoryOrder(input);
     const place = (values: ArrayLike<number>, out: Float32Array | Int32Array) => {
       for (let u = 0; u < units; u++) for (let i = 0; i < k; i++) out[u * k + memory[i]!] = values[transposed ? u * k + i : i * units + u]!;
       return out;
@@ -485,7 +485,18 @@ class Lowering {
     return { q, real: Float32Array.from(q, (v, c) => v * inScale * weightScales[weightScales.length > 1 ? c : 0]!) };
   }
 
+  /** One row: a dense layer. Several rows ([..., R, K] x [K, N]): a 1x1 convolution over them. */
   private dense(n: OnnxNode, m: { units: number; weights: Weights; input: Value }, bias: Float32Array | undefined): void {
+    const k = m.weights.real.length / m.units;
+    const rows = shapeSize(m.input.dims) / k;
+    if (rows > 1) {
+      const out = this.makeValue(n.outputs[0]!, [...m.input.dims.slice(0, -1), m.units], "plain", this.at(n, "output[0]"));
+      this.emit({
+        kind: "conv", id: this.newId(n), input: m.input.name, output: out.name, from: this.at(n), depthwise: false, depthMultiplier: 1, filters: m.units,
+        kernel: [1, 1], stride: [1, 1], dilation: [1, 1], padding: [0, 0, 0, 0], weights: m.weights, bias: { real: bias ?? new Float32Array(m.units) },
+      });
+      return;
+    }
     const out = this.makeValue(n.outputs[0]!, [1, m.units], "plain", this.at(n, "output[0]"));
     this.emit({ kind: "dense", id: this.newId(n), input: m.input.name, output: out.name, from: this.at(n), units: m.units, weights: m.weights, bias: { real: bias ?? new Float32Array(m.units) } });
   }
