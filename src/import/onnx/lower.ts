@@ -179,6 +179,13 @@ class Lowering {
     return t;
   }
 
+  /** A constant operand that must be there. */
+  private required(n: OnnxNode, slot: number, what: string): OnnxTensor {
+    const t = this.constant(n, slot, what);
+    if (!t) throw new ModelError(this.at(n, `input[${slot}]`), `${what} is missing`);
+    return t;
+  }
+
   private scalar(n: OnnxNode, slot: number, what: string, fallback?: number): number {
     const t = this.constant(n, slot, what);
     if (!t) {
@@ -252,6 +259,10 @@ class Lowering {
   // ---- nodes -----------------------------------------------------------------------------------
 
   private node(n: OnnxNode): void {
+    const arity = REQUIRED_INPUTS[n.opType] ?? 1;
+    const missing = Array.from({ length: arity }, (_, i) => i).find((i) => !n.inputs[i]);
+    if (missing !== undefined) throw new ModelError(this.at(n, `input[${missing}]`), `is missing (${n.opType} needs ${arity} inputs)`);
+    if (!n.outputs[0]) throw new ModelError(this.at(n, "output[0]"), "is missing");
     if (this.fold(n)) return;
     switch (n.opType) {
       case "Identity":
@@ -328,7 +339,7 @@ class Lowering {
   }
 
   private dequantizeConstant(n: OnnxNode, t: OnnxTensor): void {
-    const scaleT = this.constant(n, 1, "the scale")!;
+    const scaleT = this.required(n, 1, "the scale");
     const zpT = n.inputs[2] ? this.constant(n, 2, "the zero point") : undefined;
     const scales = valuesOf(scaleT);
     const zps = zpT ? valuesOf(zpT) : [0];
@@ -360,7 +371,7 @@ class Lowering {
 
   /** A weight operand: its real values, and its int8 values and scales when the file has them. */
   private weightsOf(n: OnnxNode, slot: number): { dims: number[]; real: Float32Array; q?: QuantizedConstant } {
-    const t = this.constant(n, slot, "the weights")!;
+    const t = this.required(n, slot, "the weights");
     const q = this.quantized.get(this.resolve(n.inputs[slot]!));
     if (!q) {
       if (t.type !== "float32") throw new ModelError(this.at(n, `input[${slot}]`), `weights "${t.name}" are ${t.type} without a DequantizeLinear; strongnet reads float weights or QDQ int8 weights`);
@@ -370,7 +381,7 @@ class Lowering {
   }
 
   private biasOf(n: OnnxNode, slot: number): Bias {
-    const t = this.constant(n, slot, "the bias")!;
+    const t = this.required(n, slot, "the bias");
     const q = this.quantized.get(this.resolve(n.inputs[slot]!));
     return { real: Float32Array.from(t.data as ArrayLike<number>), ...(q ? { q: q.values } : {}) };
   }
@@ -466,11 +477,11 @@ class Lowering {
 
   /** QLinear* weights: int8/uint8 constant, scale(s), zero point(s) -> a quantized constant. */
   private qlinearWeights(n: OnnxNode, slot: number, scaleSlot: number, zpSlot: number, axis: number): { dims: number[]; real: Float32Array; q?: QuantizedConstant } {
-    const t = this.constant(n, slot, "the weights")!;
+    const t = this.required(n, slot, "the weights");
     if (t.type !== "int8" && t.type !== "uint8") throw new ModelError(this.at(n, `input[${slot}]`), `weights are ${t.type}; QLinear weights are int8 or uint8`);
     if (t.type === "uint8") this.notes.add("uint8 weights converted exactly to w - zero point");
-    const scales = valuesOf(this.constant(n, scaleSlot, "the weight scale")!);
-    const zps = n.inputs[zpSlot] ? valuesOf(this.constant(n, zpSlot, "the weight zero point")!) : [0];
+    const scales = valuesOf(this.required(n, scaleSlot, "the weight scale"));
+    const zps = n.inputs[zpSlot] ? valuesOf(this.required(n, zpSlot, "the weight zero point")) : [0];
     const inner = shapeSize(t.dims.slice(axis + 1));
     const slice = (i: number) => (scales.length > 1 ? Math.floor(i / inner) % scales.length : 0);
     const values = Int32Array.from(valuesOf(t), (v, i) => v - (zps[zps.length > 1 ? slice(i) : 0] ?? 0));
@@ -479,7 +490,7 @@ class Lowering {
   }
 
   private int32Bias(n: OnnxNode, slot: number, inScale: number, weightScales: number[]): Bias {
-    const t = this.constant(n, slot, "the bias")!;
+    const t = this.required(n, slot, "the bias");
     if (t.type !== "int32") throw new ModelError(this.at(n, `input[${slot}]`), `bias is ${t.type}; QLinear biases are int32`);
     const q = Int32Array.from(valuesOf(t));
     return { q, real: Float32Array.from(q, (v, c) => v * inScale * weightScales[weightScales.length > 1 ? c : 0]!) };
@@ -508,7 +519,7 @@ class Lowering {
     const m = this.matrix(n, 1, int(n, "transB", 0) === 1, alpha);
     let bias: Float32Array | undefined;
     if (n.inputs[2]) {
-      const t = this.constant(n, 2, "the bias C")!;
+      const t = this.required(n, 2, "the bias C");
       const c = valuesOf(t);
       if (c.length !== 1 && c.length !== m.units) throw new ModelError(this.at(n, "input[2]"), `C has ${c.length} values; strongnet reads a scalar or one per output (${m.units})`);
       bias = Float32Array.from({ length: m.units }, (_, u) => beta * c[c.length === 1 ? 0 : u]!);
@@ -641,7 +652,7 @@ class Lowering {
         return [shapeSize(dims.slice(0, axis)), shapeSize(dims.slice(axis))];
       }
       case "Reshape": {
-        const target = valuesOf(this.constant(n, 1, "the shape")!);
+        const target = valuesOf(this.required(n, 1, "the shape"));
         const out = target.map((d, i) => (d === 0 && int(n, "allowzero", 0) === 0 ? dims[i]! : d));
         const known = shapeSize(out.filter((d) => d !== -1));
         const filled = out.map((d) => (d === -1 ? size / known : d));
@@ -663,7 +674,7 @@ class Lowering {
 
   /** Squeeze/Unsqueeze axes, from the attribute (opset < 13) or the second input. */
   private axes(n: OnnxNode, rank: number): number[] | undefined {
-    const raw = n.attributes.axes !== undefined ? ints(n, "axes", []) : n.inputs[1] ? valuesOf(this.constant(n, 1, "the axes")!) : undefined;
+    const raw = n.attributes.axes !== undefined ? ints(n, "axes", []) : n.inputs[1] ? valuesOf(this.required(n, 1, "the axes")) : undefined;
     return raw?.map((a) => (a < 0 ? a + rank : a));
   }
 
@@ -715,6 +726,11 @@ class Lowering {
 }
 
 // ---- small helpers -------------------------------------------------------------------------------
+
+/** How many leading inputs each operator must have (others: 1). */
+const REQUIRED_INPUTS: Record<string, number> = {
+  Conv: 2, MatMul: 2, Gemm: 2, Add: 2, Reshape: 2, QuantizeLinear: 2, DequantizeLinear: 2, QLinearConv: 8, QLinearMatMul: 8, QLinearAdd: 7,
+};
 
 /** The real values of a quantized constant: (q - zp) * scale of its slice. */
 function dequantized(q: QuantizedConstant): Float32Array {
