@@ -27,7 +27,7 @@ import { predict } from "../src/reference/interpreter.js";
 import { writeFileAtomic } from "../src/util/fs.js";
 import { verifyModel } from "../src/verify/verify.js";
 import {
-  disagreement, hwcToNchw, nchwToHwc, qlinearConvModel, qlinearMatMulModel, quantizeLinear, readTestSet, runOnnxruntime, seededInts, withConstantInputs,
+  disagreement, hwcToNchw, integerOpModel, nchwToHwc, qlinearConvModel, qlinearMatMulModel, quantizeLinear, readTestSet, runOnnxruntime, seededInts, withConstantInputs,
 } from "../test/helpers/onnx.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -148,6 +148,20 @@ async function disagreements(): Promise<Stats[]> {
       const x = Int8Array.from({ length: c.channels * c.size * c.size }, () => r(-128, 127));
       const ort = (await runOnnxruntime(bytes, { x: { type: "int8", data: x, dims: [1, c.channels, c.size, c.size] } })).y!;
       return { ours: hwcToNchw(predict(graph, nchwToHwc(x, c.channels, c.size, c.size)), c.filters, out2, out2), ort };
+    }));
+  }
+  for (const kind of ["ConvInteger", "MatMulInteger"] as const) {
+    const { bytes, inputDims, outputDims } = integerOpModel(kind, 21);
+    const model = convertOnnx(readOnnx(bytes, `${kind}.onnx`));
+    const graph = graphOf(model);
+    const iq = model.metadata!.inputQuantization as { scale: number; zeroPoint: number };
+    const [c, h, w] = inputDims.length === 4 ? inputDims.slice(1) as [number, number, number] : [inputDims[1]!, 1, 1];
+    const [oc, oh, ow] = outputDims.length === 4 ? outputDims.slice(1) as [number, number, number] : [outputDims[1]!, 1, 1];
+    const r = seededInts(4);
+    out.push(await measure(`${kind} -> Cast -> Mul -> Relu -> QuantizeLinear, uint8 (synthetic)`, 500, async () => {
+      const x = Float32Array.from({ length: c * h * w }, () => r(-2500, 2500) / 1000);
+      const ort = Int8Array.from((await runOnnxruntime(bytes, { x: { type: "float32", data: x, dims: inputDims } })).y!, (v) => v - 128);
+      return { ours: hwcToNchw(predict(graph, nchwToHwc(quantizeLinear(x, iq.scale, iq.zeroPoint), c, h, w)), oc, oh, ow), ort };
     }));
   }
   const mm = qlinearMatMulModel(40, 7, 5);

@@ -15,7 +15,7 @@ import { convertTflite } from "../src/import/index.js";
 import { readTflite } from "../src/import/tflite/read.js";
 import { convertOnnx, readOnnx } from "../src/import/onnx/index.js";
 import onnxProto from "onnx-proto";
-import { qlinearConvModel, qlinearMatMulModel } from "./helpers/onnx.js";
+import { integerOpModel, qlinearConvModel, qlinearMatMulModel } from "./helpers/onnx.js";
 import { buildGraph, shapeSize } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 import { Rng } from "../src/util/random.js";
@@ -161,6 +161,7 @@ describe("fuzz: mutated ONNX files", () => {
     readFileSync(join(fixtures, "mnist-8", "model.onnx")),
     qlinearConvModel({ channels: 2, size: 5, filters: 4, kernel: 3, stride: 1, pad: 1, group: 2, seed: 1 }),
     qlinearMatMulModel(6, 3, 2),
+    integerOpModel("ConvInteger", 3).bytes,
   ].map((b) => new Uint8Array(b));
 
   /** import without calibration: QDQ/QLinear models convert, float ones are refused after lowering */
@@ -219,7 +220,7 @@ describe("fuzz: mutated ONNX files", () => {
             init.dataType = [1, 2, 3, 6, 7, 10, 11][rng.int(0, 6)]!;
             break;
           case 4:
-            node.opType = ["Conv", "MatMul", "Relu", "Reshape", "Transpose", "QuantizeLinear", "DequantizeLinear", "Add", "Softmax", "MaxPool"][rng.int(0, 9)]!;
+            node.opType = ["Conv", "MatMul", "Relu", "Reshape", "Transpose", "QuantizeLinear", "DequantizeLinear", "Add", "Softmax", "MaxPool", "Mul", "Cast", "ConvInteger"][rng.int(0, 12)]!;
             break;
           case 5:
             node.input!.splice(rng.int(0, node.input!.length - 1), 1);

@@ -19,7 +19,7 @@ import { convertOnnx, importOnnxFile, lowerOnnx, readOnnx, readOnnxFile, runFloa
 import { buildGraph, loadGraph, type Graph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 import {
-  disagreement, hwcToNchw, nchwToHwc, qlinearConvModel, qlinearMatMulModel, quantizeLinear, readTensorFile, readTestSet, runOnnxruntime, seededInts, withConstantInputs,
+  disagreement, hwcToNchw, integerOpModel, nchwToHwc, qlinearConvModel, qlinearMatMulModel, quantizeLinear, readTensorFile, readTestSet, runOnnxruntime, seededInts, withConstantInputs,
 } from "./helpers/onnx.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "onnx");
@@ -246,6 +246,32 @@ describe("QLinearConv and QLinearMatMul (int8) against onnxruntime", () => {
       stats.largest = Math.max(stats.largest, d.largest);
     }
     console.log(`QLinearMatMul vs onnxruntime: ${stats.differ}/${stats.total} differ, largest ${stats.largest}`);
+    expect(stats.largest).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("ConvInteger and MatMulInteger (static quantization pattern) against onnxruntime", () => {
+  it.each(["ConvInteger", "MatMulInteger"] as const)("%s -> Cast -> Mul -> Relu -> QuantizeLinear: one layer, within one rounding", async (kind) => {
+    const { bytes, inputDims, outputDims } = integerOpModel(kind, 21);
+    const model = convertOnnx(readOnnx(bytes, `${kind}.onnx`));
+    const graph = graphOf(model);
+    expect(graph.layers.map((l) => l.kind)).toEqual([kind === "ConvInteger" ? "conv2d" : "dense"]);
+    const q = model.metadata!.inputQuantization as { scale: number; zeroPoint: number };
+    expect(q).toEqual({ scale: Math.fround(0.02), zeroPoint: 0 }); // uint8 zero point 128 -> int8 0
+    const [c, h, w] = inputDims.length === 4 ? [inputDims[1]!, inputDims[2]!, inputDims[3]!] : [inputDims[1]!, 1, 1];
+    const [oc, oh, ow] = outputDims.length === 4 ? [outputDims[1]!, outputDims[2]!, outputDims[3]!] : [outputDims[1]!, 1, 1];
+    const r = seededInts(4);
+    const stats = { differ: 0, largest: 0, total: 0 };
+    for (let s = 0; s < 50; s++) {
+      const x = Float32Array.from({ length: c * h * w }, () => r(-2500, 2500) / 1000);
+      const ort = Int8Array.from((await runOnnxruntime(bytes, { x: { type: "float32", data: x, dims: inputDims } })).y!, (v) => v - 128);
+      const ours = hwcToNchw(predict(graph, nchwToHwc(quantizeLinear(x, q.scale, q.zeroPoint), c, h, w)), oc, oh, ow);
+      const d = disagreement(ours, ort);
+      stats.differ += d.differ;
+      stats.total += d.total;
+      stats.largest = Math.max(stats.largest, d.largest);
+    }
+    console.log(`${kind} pattern vs onnxruntime: ${stats.differ}/${stats.total} differ, largest ${stats.largest}`);
     expect(stats.largest).toBeLessThanOrEqual(1);
   });
 });

@@ -155,3 +155,40 @@ export const nchwToHwc = (x: ArrayLike<number>, c: number, h: number, w: number)
   Int8Array.from({ length: c * h * w }, (_, i) => x[(i % c) * h * w + Math.floor(i / c)]!);
 export const hwcToNchw = (x: ArrayLike<number>, c: number, h: number, w: number): Int8Array =>
   Int8Array.from({ length: c * h * w }, (_, i) => x[(i % (h * w)) * c + Math.floor(i / (h * w))]!);
+
+/**
+ * The static-quantization pattern around ConvInteger (or MatMulInteger): float x ->
+ * QuantizeLinear (uint8) -> ConvInteger with uint8 weights (zero point 128) -> Cast(float) ->
+ * Mul(s_x * s_w) -> Relu -> QuantizeLinear (uint8) -> y.
+ */
+export function integerOpModel(kind: "ConvInteger" | "MatMulInteger", seed: number): { bytes: Uint8Array; inputDims: number[]; outputDims: number[] } {
+  const r = seededInts(seed);
+  const conv = kind === "ConvInteger";
+  const wDims = conv ? [3, 2, 3, 3] : [8, 4];
+  const inputDims = conv ? [1, 2, 5, 5] : [1, 8];
+  const outputDims = conv ? [1, 3, 3, 3] : [1, 4];
+  const u8 = (name: string, v: number) => ({ name, dataType: 2, dims: [], int32Data: [v] });
+  const bytes = onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 13 }],
+    graph: {
+      name: kind,
+      node: [
+        { opType: "QuantizeLinear", input: ["x", "xs", "xzp"], output: ["xq"] },
+        { opType: kind, input: ["xq", "w", "xzp", "wzp"], output: ["acc"] },
+        { opType: "Cast", input: ["acc"], output: ["accf"], attribute: [{ name: "to", type: 2, i: 1 }] },
+        { opType: "Mul", input: ["accf", "m"], output: ["y0"] },
+        { opType: "Relu", input: ["y0"], output: ["y1"] },
+        { opType: "QuantizeLinear", input: ["y1", "ys", "yzp"], output: ["y"] },
+      ],
+      initializer: [
+        scalarF("xs", 0.02), u8("xzp", 128),
+        { name: "w", dataType: 2, dims: wDims, int32Data: Array.from({ length: wDims.reduce((a, b) => a * b, 1) }, () => r(30, 226)) },
+        u8("wzp", 128), scalarF("m", 0.02 * 0.01), scalarF("ys", conv ? 0.02 : 0.01), u8("yzp", 0),
+      ],
+      input: [{ name: "x", type: { tensorType: { elemType: 1, shape: { dim: inputDims.map((d) => ({ dimValue: d })) } } } }],
+      output: [{ name: "y", type: { tensorType: { elemType: 2, shape: { dim: outputDims.map((d) => ({ dimValue: d })) } } } }],
+    },
+  }).finish();
+  return { bytes, inputDims, outputDims };
+}

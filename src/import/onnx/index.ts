@@ -110,7 +110,7 @@ function calibrateIfAsked(g: LoweredGraph, options: OnnxImportOptions): Calibrat
   if (!options.calibrate) {
     if (needs.size > 0 || floatInputs.length > 0) {
       const what = g.quantizedInFile ? `${needs.size + floatInputs.length} tensors have no QuantizeLinear` : "it is a float model";
-      throw new ModelError("onnx", `${g.file}: ${what}; quantize it with --calibrate SPEC (e.g. --calibrate mnist; see docs/datasets.md)`);
+      throw new ModelError("onnx", `${g.file}: ${what}; quantize it with --calibrate SPEC: \`strongnet import ${basename(g.file)} --calibrate mnist\` (any data set SPEC, docs/datasets.md), then use the .json it writes`);
     }
     return { quant: new Map() };
   }

@@ -27,7 +27,8 @@ import { shapeSize } from "./ops.js";
 export const ONNX_OPERATORS = [
   "Conv", "MatMul", "Gemm", "Add", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool",
   "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Softmax", "Transpose", "Identity", "Dropout",
-  "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
+  "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
+  "Cast", "Mul",
 ] as const;
 /** com.microsoft operators the importer converts. */
 export const MICROSOFT_OPERATORS = ["QLinearAdd"] as const;
@@ -91,6 +92,8 @@ class Lowering {
   private readonly ids = new Set<string>();
   private readonly notes = new Set<string>();
   private floatWeights = false;
+  /** outputs of ConvInteger / MatMulInteger (int32 accumulators), which a Cast to float may read */
+  private readonly integerOutputs = new Set<string>();
 
   constructor(private readonly g: OnnxGraph) {
     this.constants = new Map(g.constants);
@@ -206,7 +209,7 @@ class Lowering {
     const uint8 = !zpT || zpT.type === "uint8";
     if (zpT && zpT.type !== "int8" && zpT.type !== "uint8") throw new ModelError(this.at(n, `input[${zpSlot}]`), `zero point is ${zpT.type}; int8 and uint8 are read (int16 and float8 activations are not supported)`);
     if (uint8) this.notes.add("uint8 activations are stored as int8 q - 128 with zero point zp - 128 (exact)");
-    return { scale, zeroPoint: uint8 ? zp - 128 : zp };
+    return { scale, zeroPoint: uint8 ? zp - 128 : zp, ...(uint8 ? { fromUint8: true } : {}) };
   }
 
   private annotate(n: OnnxNode, v: Value, q: Quant): void {
@@ -277,6 +280,15 @@ class Lowering {
         return this.conv(n, this.value(n, 0), this.weightsOf(n, 1), n.inputs[2] ? this.biasOf(n, 2) : undefined);
       case "QLinearConv":
         return this.qlinearConv(n);
+      case "ConvInteger":
+        return this.conv(n, this.value(n, 0), this.integerWeights(n, 1, 0), undefined);
+      case "MatMulInteger":
+        this.integerWeights(n, 1, 1);
+        return this.dense(n, this.matrix(n, 1, false, 1), undefined);
+      case "Cast":
+        return this.cast(n);
+      case "Mul":
+        return this.scale(n);
       case "MatMul":
         return this.dense(n, this.matrix(n, 1, false, 1), undefined);
       case "QLinearMatMul":
@@ -487,6 +499,58 @@ class Lowering {
     const values = Int32Array.from(valuesOf(t), (v, i) => v - (zps[zps.length > 1 ? slice(i) : 0] ?? 0));
     const q: QuantizedConstant = { values, dims: t.dims, scales, axis };
     return { dims: t.dims, real: dequantized(q), q };
+  }
+
+  /**
+   * ConvInteger / MatMulInteger: acc = sum((x - x_zp)(w - w_zp)) in int32. With x quantized
+   * (scale s_x, from a QuantizeLinear), acc = sum(real_x * (w - w_zp) / s_x): a layer whose weights
+   * are w - w_zp at scale 1 / s_x. The Cast to float and the Mul by a constant that usually follow
+   * scale it into real values (`cast`, `scale`).
+   */
+  private integerWeights(n: OnnxNode, slot: number, axis: number): { dims: number[]; real: Float32Array; q?: QuantizedConstant } {
+    const x = this.value(n, 0);
+    if (!x.quant) throw new ModelError(this.at(n, "input[0]"), `"${x.name}" has no quantization (no QuantizeLinear before it; dynamic quantization is not supported)`);
+    const zp = n.inputs[2] ? this.scalar(n, 2, "the input zero point") - (this.required(n, 2, "the input zero point").type === "uint8" ? 128 : 0) : x.quant.fromUint8 ? -128 : 0;
+    if (zp !== x.quant.zeroPoint) throw new ModelError(this.at(n, "input[2]"), `input zero point ${zp} differs from the quantization of "${x.name}" (${x.quant.zeroPoint})`);
+    const t = this.required(n, slot, "the weights");
+    if (t.type !== "int8" && t.type !== "uint8") throw new ModelError(this.at(n, `input[${slot}]`), `weights are ${t.type}; int8 or uint8 expected`);
+    const zps = n.inputs[3] ? valuesOf(this.required(n, 3, "the weight zero point")) : [0];
+    const inner = shapeSize(t.dims.slice(axis + 1));
+    const values = Int32Array.from(valuesOf(t), (v, i) => v - (zps[zps.length > 1 ? Math.floor(i / inner) % zps.length : 0] ?? 0));
+    const q: QuantizedConstant = { values, dims: t.dims, scales: [1 / x.quant.scale], axis };
+    this.quantized.set(this.resolve(n.inputs[slot]!), q);
+    this.integerOutputs.add(n.outputs[0]!);
+    return { dims: t.dims, real: dequantized(q), q };
+  }
+
+  /** Cast to float of a ConvInteger / MatMulInteger result: the same values. */
+  private cast(n: OnnxNode): void {
+    const to = int(n, "to", 0);
+    if (!this.integerOutputs.has(this.resolve(n.inputs[0]!)) || to !== 1) {
+      throw new ModelError(this.at(n), "only a Cast to float of a ConvInteger / MatMulInteger output is supported");
+    }
+    this.alias.set(n.outputs[0]!, this.resolve(n.inputs[0]!));
+  }
+
+  /** x * constant after Conv/MatMul/Gemm (its only use): scales the weights and bias. */
+  private scale(n: OnnxNode): void {
+    const [a, b] = [this.resolve(n.inputs[0]!), this.resolve(n.inputs[1]!)];
+    const constSlot = this.constants.has(b) ? 1 : this.constants.has(a) ? 0 : -1;
+    const xName = this.resolve(n.inputs[1 - Math.max(constSlot, 0)]!);
+    const op = constSlot >= 0 ? this.producer.get(xName) : undefined;
+    if (!op || (op.kind !== "conv" && op.kind !== "dense") || op.act || op.bias.q || !this.single(n.inputs[1 - constSlot]!)) {
+      throw new ModelError(this.at(n), "Mul is supported only by a constant, as the only use of a Conv/MatMul/Gemm/ConvInteger/MatMulInteger output");
+    }
+    const channels = op.kind === "conv" ? op.filters : op.units;
+    const c = valuesOf(this.constants.get(constSlot === 1 ? b : a)!);
+    if (c.length !== 1 && c.length !== channels) throw new ModelError(this.at(n), `the constant has ${c.length} values; one, or one per output channel (${channels}), is supported`);
+    if (c.some((v) => !(v > 0) || !Number.isFinite(v))) throw new ModelError(this.at(n), "the constant must be positive and finite (it becomes part of the weight scales)");
+    const factor = (ch: number) => c[c.length === 1 ? 0 : ch]!;
+    const channelOfWeight = op.kind === "dense" ? (i: number) => Math.floor(i / (op.weights.real.length / op.units)) : op.depthwise ? (i: number) => i % op.filters : (i: number) => Math.floor(i / (op.weights.real.length / op.filters));
+    op.weights.real = Float32Array.from(op.weights.real, (w, i) => w * factor(channelOfWeight(i)));
+    if (op.weights.q) op.weights.q.scales = op.weights.q.scales.map((s, ch) => s * factor(ch));
+    op.bias = { real: Float32Array.from(op.bias.real, (v, ch) => v * factor(ch)) };
+    this.retarget(op, n.outputs[0]!);
   }
 
   private int32Bias(n: OnnxNode, slot: number, inScale: number, weightScales: number[]): Bias {
@@ -730,6 +794,7 @@ class Lowering {
 /** How many leading inputs each operator must have (others: 1). */
 const REQUIRED_INPUTS: Record<string, number> = {
   Conv: 2, MatMul: 2, Gemm: 2, Add: 2, Reshape: 2, QuantizeLinear: 2, DequantizeLinear: 2, QLinearConv: 8, QLinearMatMul: 8, QLinearAdd: 7,
+  ConvInteger: 2, MatMulInteger: 2, Mul: 2,
 };
 
 /** The real values of a quantized constant: (q - zp) * scale of its slice. */

@@ -9,6 +9,8 @@
 export interface Quant {
   scale: number;
   zeroPoint: number;
+  /** the file stored it as uint8 (zeroPoint is already moved by -128) */
+  fromUint8?: boolean;
 }
 
 /** A tensor as strongnet stores it. */
