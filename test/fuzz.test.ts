@@ -15,7 +15,7 @@ import { convertTflite } from "../src/import/index.js";
 import { readTflite } from "../src/import/tflite/read.js";
 import { convertOnnx, readOnnx } from "../src/import/onnx/index.js";
 import onnxProto from "onnx-proto";
-import { integerOpModel, qlinearConvModel, qlinearMatMulModel } from "./helpers/onnx.js";
+import { coverageModel, integerOpModel, qlinearConvModel, qlinearMatMulModel } from "./helpers/onnx.js";
 import { buildGraph, shapeSize } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 import { Rng } from "../src/util/random.js";
@@ -162,6 +162,7 @@ describe("fuzz: mutated ONNX files", () => {
     qlinearConvModel({ channels: 2, size: 5, filters: 4, kernel: 3, stride: 1, pad: 1, group: 2, seed: 1 }),
     qlinearMatMulModel(6, 3, 2),
     integerOpModel("ConvInteger", 3).bytes,
+    coverageModel(1),
   ].map((b) => new Uint8Array(b));
 
   /** import without calibration: QDQ/QLinear models convert, float ones are refused after lowering */
@@ -234,7 +235,8 @@ describe("fuzz: mutated ONNX files", () => {
       else if (result === "ok") converted++;
     }
     expect(failures.slice(0, 5)).toEqual([]);
-    // the mutations are not all trivially refused: many still convert, compile and run
-    expect(converted).toBeGreaterThan(300);
+    // the mutations are not all trivially refused: mutants of the quantized models still convert,
+    // compile and run (the float ones are refused after lowering: they need --calibrate)
+    expect(converted).toBeGreaterThan(100);
   });
 });

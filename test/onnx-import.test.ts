@@ -12,14 +12,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
-import { loadMnist } from "../src/datasets/index.js";
+import { encodeNpy, loadMnist } from "../src/datasets/index.js";
 import { ModelError } from "../src/format/errors.js";
 import { parseModel } from "../src/format/load.js";
 import { convertOnnx, importOnnxFile, lowerOnnx, readOnnx, readOnnxFile, runFloat } from "../src/import/onnx/index.js";
 import { buildGraph, loadGraph, type Graph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 import {
-  disagreement, hwcToNchw, integerOpModel, nchwToHwc, qlinearConvModel, qlinearMatMulModel, quantizeLinear, readTensorFile, readTestSet, runOnnxruntime, seededInts, withConstantInputs,
+  coverageModel, disagreement, hwcToNchw, integerOpModel, nchwToHwc, qlinearConvModel, qlinearMatMulModel, quantizeLinear, readTensorFile, readTestSet, runOnnxruntime, seededInts, withConstantInputs,
 } from "./helpers/onnx.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "onnx");
@@ -92,6 +92,46 @@ describe("float lowering (NCHW stored as NHWC)", () => {
       const ort = (await runOnnxruntime(HELLO, { dense_2_input: { type: "float32", data: Float32Array.of(x), dims: [1, 1] } })).dense_4!;
       expect(runFloat(g, [Float32Array.of(x)]).get(g.output)![0]).toBeCloseTo(ort[0]!, 4);
     }
+  });
+});
+
+describe("a float model with the other operators (Transpose, Clip, depthwise, pools, Add, Gemm, Softmax)", () => {
+  const bytes = coverageModel(5);
+  const lowered = lowerOnnx(readOnnx(bytes, "coverage.onnx"));
+  const r = seededInts(6);
+  const images = Array.from({ length: 300 }, () => Uint8Array.from({ length: 8 * 8 * 3 }, () => r(0, 255)));
+  const labels = Uint8Array.from(images, (_, i) => i % 5);
+
+  it("lowers to NHWC layers whose float results match onnxruntime's", async () => {
+    expect(lowered.ops.map((o) => o.kind)).toEqual(["reshape", "conv", "conv", "maxpool", "avgpool", "add", "avgpool", "reshape", "dense", "softmax"]);
+    for (const image of images.slice(0, 10)) {
+      const x = Float32Array.from(image, (b) => b / 255); // NHWC input: memory order is the ONNX order
+      const ort = (await runOnnxruntime(bytes, { x: { type: "float32", data: x, dims: [1, 8, 8, 3] } })).y!;
+      const ours = runFloat(lowered, [x]).get(lowered.output)!;
+      for (let k = 0; k < 5; k++) expect(ours[k]).toBeCloseTo(ort[k]!, 5);
+    }
+  });
+
+  it("calibrated on an npy data set, the int8 model tracks the float one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sn-onnx-cov-"));
+    writeFileSync(join(dir, "x.npy"), encodeNpy("u1", [300, 8, 8, 3], Uint8Array.from(images.flatMap((i) => Array.from(i)))));
+    writeFileSync(join(dir, "y.npy"), encodeNpy("u1", [300], labels));
+    writeFileSync(join(dir, "coverage.onnx"), bytes);
+    const model = importOnnxFile(join(dir, "coverage.onnx"), { calibrate: `${join(dir, "x.npy")},${join(dir, "y.npy")}`, samples: 200, inputRange: [0, 1] });
+    const graph = graphOf(model);
+    expect(graph.layers.map((l) => l.kind)).toEqual(["reshape", "conv2d", "depthwise_conv2d", "maxpool", "avgpool", "add", "avgpool", "reshape", "dense", "softmax"]);
+    let error = 0;
+    let same = 0;
+    const held = images.slice(200);
+    for (const image of held) {
+      const f = runFloat(lowered, [Float32Array.from(image, (b) => b / 255)]).get(lowered.output)!;
+      const q = predict(graph, Int8Array.from(image, (b) => b - 128));
+      for (let k = 0; k < 5; k++) error += Math.abs((q[k]! + 128) / 256 - f[k]!);
+      same += argmax(f) === argmax(q) ? 1 : 0;
+    }
+    console.log(`coverage model, ${held.length} held-out inputs: mean |p_int8 - p_float| ${(error / held.length / 5).toFixed(4)}, same argmax ${same}`);
+    expect(error / held.length / 5).toBeLessThan(0.02);
+    expect(same / held.length).toBeGreaterThanOrEqual(0.9);
   });
 });
 

@@ -192,3 +192,45 @@ export function integerOpModel(kind: "ConvInteger" | "MatMulInteger", seed: numb
   }).finish();
   return { bytes, inputDims, outputDims };
 }
+
+/**
+ * A float model that exercises the layout and the operators mnist-8 does not: an NHWC input read
+ * through Transpose(0,3,1,2), Conv with bias and pads, Clip(0, 6), depthwise Conv (group 4,
+ * SAME_UPPER, stride 2), Relu, MaxPool and AveragePool (count_include_pad 0, padded) branches
+ * joined by Add, GlobalAveragePool, Flatten, Gemm (transB), Softmax. Input [1, 8, 8, 3], 5 classes.
+ */
+export function coverageModel(seed: number): Uint8Array {
+  const r = seededInts(seed);
+  const floats = (n: number, scale: number) => Array.from({ length: n }, () => (r(-1000, 1000) / 1000) * scale);
+  const t = (name: string, dims: number[], scale: number) => ({ name, dataType: 1, dims, floatData: floats(dims.reduce((a, b) => a * b, 1), scale) });
+  const ints = (name: string, v: number[]) => ({ name, type: 7, ints: v });
+  const int = (name: string, v: number) => ({ name, type: 2, i: v });
+  const str = (name: string, v: string) => ({ name, type: 3, s: new TextEncoder().encode(v) });
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 13 }],
+    graph: {
+      name: "coverage",
+      node: [
+        { opType: "Transpose", input: ["x"], output: ["x_nchw"], attribute: [ints("perm", [0, 3, 1, 2])] },
+        { opType: "Conv", input: ["x_nchw", "w1", "b1"], output: ["c1"], attribute: [ints("kernel_shape", [3, 3]), ints("pads", [1, 1, 1, 1])] },
+        { opType: "Clip", input: ["c1", "lo", "hi"], output: ["r1"] },
+        { opType: "Conv", input: ["r1", "w2", "b2"], output: ["c2"], attribute: [ints("kernel_shape", [3, 3]), ints("strides", [2, 2]), int("group", 4), str("auto_pad", "SAME_UPPER")] },
+        { opType: "Relu", input: ["c2"], output: ["r2"] },
+        { opType: "MaxPool", input: ["r2"], output: ["p1"], attribute: [ints("kernel_shape", [2, 2]), ints("strides", [1, 1]), ints("pads", [0, 0, 1, 1])] },
+        { opType: "AveragePool", input: ["r2"], output: ["p2"], attribute: [ints("kernel_shape", [2, 2]), ints("strides", [1, 1]), ints("pads", [0, 0, 1, 1])] },
+        { opType: "Add", input: ["p1", "p2"], output: ["s"] },
+        { opType: "GlobalAveragePool", input: ["s"], output: ["g"] },
+        { opType: "Flatten", input: ["g"], output: ["f"] },
+        { opType: "Gemm", input: ["f", "w3", "b3"], output: ["logits"], attribute: [int("transB", 1), { name: "alpha", type: 1, f: 0.5 }] },
+        { opType: "Softmax", input: ["logits"], output: ["y"] },
+      ],
+      initializer: [
+        t("w1", [4, 3, 3, 3], 0.5), t("b1", [4], 0.2), { name: "lo", dataType: 1, dims: [], floatData: [0] }, { name: "hi", dataType: 1, dims: [], floatData: [6] },
+        t("w2", [8, 1, 3, 3], 0.6), t("b2", [8], 0.1), t("w3", [5, 8], 1.5), t("b3", [5], 0.3),
+      ],
+      input: [{ name: "x", type: { tensorType: { elemType: 1, shape: { dim: [1, 8, 8, 3].map((d) => ({ dimValue: d })) } } } }],
+      output: [{ name: "y", type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 1 }, { dimValue: 5 }] } } } }],
+    },
+  }).finish();
+}
