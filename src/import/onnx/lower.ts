@@ -538,7 +538,7 @@ class Lowering {
     const constSlot = this.constants.has(b) ? 1 : this.constants.has(a) ? 0 : -1;
     const xName = this.resolve(n.inputs[1 - Math.max(constSlot, 0)]!);
     const op = constSlot >= 0 ? this.producer.get(xName) : undefined;
-    if (!op || (op.kind !== "conv" && op.kind !== "dense") || op.act || op.bias.q || !this.single(n.inputs[1 - constSlot]!)) {
+    if (!op || (op.kind !== "conv" && op.kind !== "matmul") || op.act || op.bias.q || !this.single(n.inputs[1 - constSlot]!)) {
       throw new ModelError(this.at(n), "Mul is supported only by a constant, as the only use of a Conv/MatMul/Gemm/ConvInteger/MatMulInteger output");
     }
     const channels = op.kind === "conv" ? op.filters : op.units;
@@ -546,7 +546,7 @@ class Lowering {
     if (c.length !== 1 && c.length !== channels) throw new ModelError(this.at(n), `the constant has ${c.length} values; one, or one per output channel (${channels}), is supported`);
     if (c.some((v) => !(v > 0) || !Number.isFinite(v))) throw new ModelError(this.at(n), "the constant must be positive and finite (it becomes part of the weight scales)");
     const factor = (ch: number) => c[c.length === 1 ? 0 : ch]!;
-    const channelOfWeight = op.kind === "dense" ? (i: number) => Math.floor(i / (op.weights.real.length / op.units)) : op.depthwise ? (i: number) => i % op.filters : (i: number) => Math.floor(i / (op.weights.real.length / op.filters));
+    const channelOfWeight = op.kind === "matmul" ? (i: number) => Math.floor(i / (op.weights.real.length / op.units)) : op.depthwise ? (i: number) => i % op.filters : (i: number) => Math.floor(i / (op.weights.real.length / op.filters));
     op.weights.real = Float32Array.from(op.weights.real, (w, i) => w * factor(channelOfWeight(i)));
     if (op.weights.q) op.weights.q.scales = op.weights.q.scales.map((s, ch) => s * factor(ch));
     op.bias = { real: Float32Array.from(op.bias.real, (v, ch) => v * factor(ch)) };
@@ -573,7 +573,7 @@ class Lowering {
       return;
     }
     const out = this.makeValue(n.outputs[0]!, [1, m.units], "plain", this.at(n, "output[0]"));
-    this.emit({ kind: "dense", id: this.newId(n), input: m.input.name, output: out.name, from: this.at(n), units: m.units, weights: m.weights, bias: { real: bias ?? new Float32Array(m.units) } });
+    this.emit({ kind: "matmul", id: this.newId(n), input: m.input.name, output: out.name, from: this.at(n), units: m.units, weights: m.weights, bias: { real: bias ?? new Float32Array(m.units) } });
   }
 
   private gemm(n: OnnxNode): void {
@@ -619,12 +619,12 @@ class Lowering {
     const xName = this.resolve(n.inputs[1 - constSlot]!);
     const t = this.constants.get(this.resolve(n.inputs[constSlot]!))!;
     const op = this.producer.get(xName);
-    if (!op || (op.kind !== "conv" && op.kind !== "dense") || op.act || !this.single(n.inputs[1 - constSlot]!) || op.bias.q) {
+    if (!op || (op.kind !== "conv" && op.kind !== "matmul") || op.act || !this.single(n.inputs[1 - constSlot]!) || op.bias.q) {
       throw new ModelError(this.at(n), `adds the constant "${t.name}" to "${xName}", which is not the only use of a Conv/MatMul/Gemm output; only a bias add is supported`);
     }
     const channels = op.kind === "conv" ? op.filters : op.units;
     const c = valuesOf(t);
-    const perChannel = c.length === channels && t.dims.filter((d) => d !== 1).length <= 1 && (op.kind === "dense" || t.dims.length < 3 || t.dims.at(-3) === channels);
+    const perChannel = c.length === channels && t.dims.filter((d) => d !== 1).length <= 1 && (op.kind === "matmul" || t.dims.length < 3 || t.dims.at(-3) === channels);
     if (c.length !== 1 && !perChannel) throw new ModelError(this.at(n), `constant "${t.name}" of shape [${t.dims.join(", ")}] is not one value per output channel (${channels})`);
     op.bias = { real: Float32Array.from(op.bias.real, (b, i) => b + c[c.length === 1 ? 0 : i]!) };
     this.retarget(op, n.outputs[0]!);
@@ -650,7 +650,7 @@ class Lowering {
   private activation(n: OnnxNode, act: Activation): void {
     const x = this.value(n, 0);
     const op = this.producer.get(x.name);
-    if (op && (op.kind === "conv" || op.kind === "dense" || op.kind === "add") && !op.act && !x.quant && this.single(n.inputs[0]!)) {
+    if (op && (op.kind === "conv" || op.kind === "matmul" || op.kind === "add") && !op.act && !x.quant && this.single(n.inputs[0]!)) {
       op.act = act;
       this.retarget(op, n.outputs[0]!);
       return;
@@ -674,7 +674,7 @@ class Lowering {
       throw new ModelError(this.at(n, "attribute count_include_pad"), "padded averages that count the padding are not supported (strongnet averages the valid values, as count_include_pad = 0)");
     }
     const out = this.makeValue(n.outputs[0]!, [1, channels, g.out[0], g.out[1]], "nchw", this.at(n, "output[0]"));
-    this.emit({ kind: n.opType === "MaxPool" ? "maxpool" : "avgpool", id: this.newId(n), input: x.name, output: out.name, from: this.at(n), pool: kernel, stride: g.stride, padding: g.padding });
+    this.emit({ kind: n.opType === "MaxPool" ? "max_pool" : "average_pool", id: this.newId(n), input: x.name, output: out.name, from: this.at(n), pool: kernel, stride: g.stride, padding: g.padding });
   }
 
   /** strides, dilations, pads and auto_pad made explicit, with the output size. */

@@ -75,7 +75,7 @@ export interface ConvOp extends OpBase {
 }
 
 export interface DenseOp extends OpBase {
-  kind: "dense";
+  kind: "matmul";
   units: number;
   weights: Weights;
   bias: Bias;
@@ -89,7 +89,7 @@ export interface AddOp extends OpBase {
 }
 
 export interface PoolOp extends OpBase {
-  kind: "maxpool" | "avgpool";
+  kind: "max_pool" | "average_pool";
   pool: [number, number];
   stride: [number, number];
   padding: [number, number, number, number];
