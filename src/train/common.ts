@@ -133,7 +133,7 @@ export function accuracyOf(pred: Uint8Array, labels: Uint8Array): number {
 
 export interface TrainMetrics {
   model: string;
-  arch: "strong" | "dense-mlp";
+  arch: "strong" | "dense-mlp" | "cnn";
   dataset: string;
   seed: number;
   budgetOps?: number;

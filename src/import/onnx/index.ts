@@ -131,11 +131,8 @@ function calibrateIfAsked(g: LoweredGraph, options: OnnxImportOptions): Calibrat
   const real = (q: number) => inputQuant.scale * (q - inputQuant.zeroPoint);
   const samples = picks.map((i) => [Float32Array.from(data.images[i]!, real)]);
   const method = options.method ?? { kind: "minmax" };
-  const ranges = calibrationRanges(g, samples, needs, method, (i) => options.onSample?.(i + 1, count));
-  const quant = new Map<string, Quant>([[input.name, inputQuant]]);
-  for (const [name, r] of ranges) quant.set(name, quantOfRange(r));
   return {
-    quant,
+    quant: calibratedQuantization(g, samples, inputQuant, method, (i) => options.onSample?.(i + 1, count)),
     summary: {
       data: options.calibrate,
       samples: count,
@@ -144,6 +141,23 @@ function calibrateIfAsked(g: LoweredGraph, options: OnnxImportOptions): Calibrat
       rule: "activations asymmetric int8 over the range widened to hold 0; weights symmetric int8 per output channel; bias int32 at s_in * s_w",
     },
   };
+}
+
+/** The quantization calibration picks for the input and every value that needs one. */
+export function calibratedQuantization(g: LoweredGraph, samples: Float32Array[][], inputQuant: Quant, method: CalibrationMethod, onSample?: (i: number) => void): Map<string, Quant> {
+  const quant = new Map<string, Quant>([[g.inputs[0]!.name, inputQuant]]);
+  for (const [name, r] of calibrationRanges(g, samples, valuesToCalibrate(g), method, onSample)) quant.set(name, quantOfRange(r));
+  return quant;
+}
+
+/**
+ * A float model in the importer's middle form (from ONNX, or a network strongnet trained) ->
+ * int8 layers, calibrated on `samples` (one array per input each, memory order).
+ */
+export function quantizeFloatGraph(g: LoweredGraph, samples: Float32Array[][], inputQuant: Quant, method: CalibrationMethod) {
+  resolveQuantization(g, calibratedQuantization(g, samples, inputQuant, method));
+  const { layers, tensors } = emitLayers(g);
+  return { layers, tensors, outputQuantization: quantFields(g.values.get(g.output)!.quant!) };
 }
 
 /**
