@@ -27,7 +27,7 @@ import { predict } from "../src/reference/interpreter.js";
 import { writeFileAtomic } from "../src/util/fs.js";
 import { verifyModel } from "../src/verify/verify.js";
 import {
-  disagreement, hwcToNchw, integerOpModel, nchwToHwc, qlinearConvModel, qlinearMatMulModel, quantizeLinear, readTestSet, runOnnxruntime, seededInts, withConstantInputs,
+  Disagreement, hwcToNchw, integerOpModel, nchwToHwc, qlinearConvModel, qlinearMatMulModel, quantizeLinear, readTestSet, runOnnxruntime, seededInts, withConstantInputs,
 } from "../test/helpers/onnx.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -100,16 +100,13 @@ async function firmware(graph: Graph) {
 type Stats = { model: string; inputs: number; differ: number; total: number; largest: number };
 
 async function measure(model: string, inputs: number, one: (k: number) => Promise<{ ours: ArrayLike<number>; ort: ArrayLike<number> }>): Promise<Stats> {
-  const s: Stats = { model, inputs, differ: 0, total: 0, largest: 0 };
+  const d = new Disagreement();
   for (let k = 0; k < inputs; k++) {
     const { ours, ort } = await one(k);
-    const d = disagreement(ours, ort);
-    s.differ += d.differ;
-    s.total += d.total;
-    s.largest = Math.max(s.largest, d.largest);
+    d.add(ours, ort);
   }
-  log(`${model}: ${s.differ}/${s.total} bytes differ, largest ${s.largest}`);
-  return s;
+  log(`${model}: ${d}`);
+  return { model, inputs, differ: d.differ, total: d.total, largest: d.largest };
 }
 
 async function disagreements(): Promise<Stats[]> {

@@ -19,7 +19,7 @@ import { convertOnnx, importOnnxFile, lowerOnnx, readOnnx, readOnnxFile, runFloa
 import { buildGraph, loadGraph, type Graph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 import {
-  coverageModel, disagreement, hwcToNchw, integerOpModel, nchwToHwc, qlinearConvModel, qlinearMatMulModel, quantizeLinear, readTensorFile, readTestSet, runOnnxruntime, seededInts, withConstantInputs,
+  coverageModel, disagreement, Disagreement, hwcToNchw, integerOpModel, nchwToHwc, qlinearConvModel, qlinearMatMulModel, quantizeLinear, readTensorFile, readTestSet, runOnnxruntime, seededInts, withConstantInputs,
 } from "./helpers/onnx.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "onnx");
@@ -197,14 +197,11 @@ describe("QDQ model against onnxruntime", () => {
     const q = model.metadata!.inputQuantization as { scale: number; zeroPoint: number };
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
-    const stats = { differ: 0, largest: 0, total: 0 };
+    const stats = new Disagreement();
     for (let s = 0; s < 200; s++) {
       const x = Float32Array.from({ length: 64 }, () => rand());
       const ort = (await runOnnxruntime(QDQ, { x: { type: "float32", data: x, dims: [1, 1, 8, 8] } })).zq!;
-      const d = disagreement(predict(graph, quantizeLinear(x, q.scale, q.zeroPoint)), ort);
-      stats.differ += d.differ;
-      stats.total += d.total;
-      stats.largest = Math.max(stats.largest, d.largest);
+      stats.add(predict(graph, quantizeLinear(x, q.scale, q.zeroPoint)), ort);
     }
     console.log(`QDQ conv+matmul vs onnxruntime: ${stats.differ}/${stats.total} output bytes differ, largest difference ${stats.largest}`);
     expect(stats.largest).toBeLessThanOrEqual(2);
@@ -232,14 +229,11 @@ describe("QLinearAdd (com.microsoft) against onnxruntime", () => {
     let seed = 3;
     const rand = () => Int8Array.from({ length: 24 }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256) - 128);
     const feeds = Object.fromEntries(set.inputs.map((t, k) => [["a", "a_scale", "a_zero_point", "b", "b_scale", "b_zero_point", "c_scale", "c_zero_point"][k]!, { type: t.type as "int8", data: t.data as Int8Array, dims: t.dims }]));
-    const stats = { differ: 0, largest: 0, total: 0 };
+    const stats = new Disagreement();
     for (let s = 0; s < 100; s++) {
       const [a, b] = [rand(), rand()];
       const ort = (await runOnnxruntime(join(QLINEARADD, "model.onnx"), { ...feeds, a: { type: "int8", data: a, dims: [2, 3, 4] }, b: { type: "int8", data: b, dims: [2, 3, 4] } })).c!;
-      const d = disagreement(predict(graph, ab(a, b)), ort);
-      stats.differ += d.differ;
-      stats.total += d.total;
-      stats.largest = Math.max(stats.largest, d.largest);
+      stats.add(predict(graph, ab(a, b)), ort);
     }
     console.log(`QLinearAdd vs test set: ${vsFile.differ}/${vsFile.total} differ; vs onnxruntime on 100 random pairs: ${stats.differ}/${stats.total} differ, largest ${stats.largest}`);
     expect(vsFile.largest).toBeLessThanOrEqual(1);
@@ -258,15 +252,12 @@ describe("QLinearConv and QLinearMatMul (int8) against onnxruntime", () => {
     expect(graph.layers.map((l) => l.kind)).toEqual([c.group > 1 ? "depthwise_conv2d" : "conv2d"]);
     const out = Math.floor((c.size + 2 * c.pad - c.kernel) / c.stride) + 1;
     const r = seededInts(c.seed + 100);
-    const stats = { differ: 0, largest: 0, total: 0 };
+    const stats = new Disagreement();
     for (let s = 0; s < 20; s++) {
       const x = Int8Array.from({ length: c.channels * c.size * c.size }, () => r(-128, 127));
       const ort = (await runOnnxruntime(bytes, { x: { type: "int8", data: x, dims: [1, c.channels, c.size, c.size] } })).y!;
       const ours = hwcToNchw(predict(graph, nchwToHwc(x, c.channels, c.size, c.size)), c.filters, out, out);
-      const d = disagreement(ours, ort);
-      stats.differ += d.differ;
-      stats.total += d.total;
-      stats.largest = Math.max(stats.largest, d.largest);
+      stats.add(ours, ort);
     }
     console.log(`QLinearConv ${c.what} vs onnxruntime: ${stats.differ}/${stats.total} differ, largest ${stats.largest}`);
     expect(stats.largest).toBeLessThanOrEqual(1);
@@ -277,13 +268,10 @@ describe("QLinearConv and QLinearMatMul (int8) against onnxruntime", () => {
     const graph = graphOf(convertOnnx(readOnnx(bytes, "qlinearmatmul.onnx")));
     expect(graph.layers.map((l) => l.kind)).toEqual(["dense"]);
     const r = seededInts(9);
-    const stats = { differ: 0, largest: 0, total: 0 };
+    const stats = new Disagreement();
     for (let s = 0; s < 50; s++) {
       const a = Int8Array.from({ length: 40 }, () => r(-128, 127));
-      const d = disagreement(predict(graph, a), (await runOnnxruntime(bytes, { a: { type: "int8", data: a, dims: [1, 40] } })).y!);
-      stats.differ += d.differ;
-      stats.total += d.total;
-      stats.largest = Math.max(stats.largest, d.largest);
+      stats.add(predict(graph, a), (await runOnnxruntime(bytes, { a: { type: "int8", data: a, dims: [1, 40] } })).y!);
     }
     console.log(`QLinearMatMul vs onnxruntime: ${stats.differ}/${stats.total} differ, largest ${stats.largest}`);
     expect(stats.largest).toBeLessThanOrEqual(1);
@@ -301,15 +289,12 @@ describe("ConvInteger and MatMulInteger (static quantization pattern) against on
     const [c, h, w] = inputDims.length === 4 ? [inputDims[1]!, inputDims[2]!, inputDims[3]!] : [inputDims[1]!, 1, 1];
     const [oc, oh, ow] = outputDims.length === 4 ? [outputDims[1]!, outputDims[2]!, outputDims[3]!] : [outputDims[1]!, 1, 1];
     const r = seededInts(4);
-    const stats = { differ: 0, largest: 0, total: 0 };
+    const stats = new Disagreement();
     for (let s = 0; s < 50; s++) {
       const x = Float32Array.from({ length: c * h * w }, () => r(-2500, 2500) / 1000);
       const ort = Int8Array.from((await runOnnxruntime(bytes, { x: { type: "float32", data: x, dims: inputDims } })).y!, (v) => v - 128);
       const ours = hwcToNchw(predict(graph, nchwToHwc(quantizeLinear(x, q.scale, q.zeroPoint), c, h, w)), oc, oh, ow);
-      const d = disagreement(ours, ort);
-      stats.differ += d.differ;
-      stats.total += d.total;
-      stats.largest = Math.max(stats.largest, d.largest);
+      stats.add(ours, ort);
     }
     console.log(`${kind} pattern vs onnxruntime: ${stats.differ}/${stats.total} differ, largest ${stats.largest}`);
     expect(stats.largest).toBeLessThanOrEqual(1);

@@ -75,6 +75,22 @@ export function quantizeLinear(x: ArrayLike<number>, scale: number, zeroPoint: n
   });
 }
 
+/** Disagreement summed over many outputs. */
+export class Disagreement {
+  differ = 0;
+  largest = 0;
+  total = 0;
+  add(a: ArrayLike<number>, b: ArrayLike<number>): void {
+    const d = disagreement(a, b);
+    this.differ += d.differ;
+    this.total += d.total;
+    this.largest = Math.max(this.largest, d.largest);
+  }
+  toString(): string {
+    return `${this.differ}/${this.total} differ, largest ${this.largest}`;
+  }
+}
+
 /** How two int8 outputs differ: bytes that differ and the largest difference. */
 export function disagreement(a: ArrayLike<number>, b: ArrayLike<number>): { differ: number; largest: number; total: number } {
   let differ = 0;
