@@ -55,14 +55,24 @@ export type OrtFeed = { type: "float32" | "int8" | "uint8"; data: Float32Array |
 
 /** Runs a model in onnxruntime (CPU, default optimizations) and returns every output's data. */
 export async function runOnnxruntime(model: string | Uint8Array, feeds: Record<string, OrtFeed>): Promise<Record<string, ArrayLike<number>>> {
-  const session = typeof model === "string" ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
-  const tensors: Record<string, ort.Tensor> = {};
-  for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
-  const result = await session.run(tensors);
-  const out: Record<string, ArrayLike<number>> = {};
-  for (const [name, t] of Object.entries(result)) out[name] = t.data as ArrayLike<number>;
+  const session = await onnxruntimeSession(model);
+  const out = await session.run(feeds);
   await session.release();
   return out;
+}
+
+/** A session kept open for many runs of one model (onnxruntime CPU): feeds in, every output out. */
+export async function onnxruntimeSession(model: string | Uint8Array) {
+  const session = typeof model === "string" ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
+  return {
+    run: async (feeds: Record<string, OrtFeed>): Promise<Record<string, ArrayLike<number>>> => {
+      const tensors: Record<string, ort.Tensor> = {};
+      for (const [name, f] of Object.entries(feeds)) tensors[name] = new ort.Tensor(f.type, f.data, f.dims);
+      const result = await session.run(tensors);
+      return Object.fromEntries(Object.entries(result).map(([name, t]) => [name, t.data as ArrayLike<number>]));
+    },
+    release: () => session.release(),
+  };
 }
 
 /** ONNX QuantizeLinear: saturate(round half to even(x / scale) + zero point), to int8. */
