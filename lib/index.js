@@ -23,6 +23,7 @@ export const {
   compile,
   configureBoards,
   getBoard,
+  importOnnx,
   importTflite,
   loadBoardFile,
   loadBoards,

@@ -14,6 +14,7 @@ import { parseModel } from "./format/load.js";
 import type { ModelFileInput } from "./format/schema.js";
 import { convertTflite, type ConvertOptions } from "./import/tflite/convert.js";
 import { readTflite, readTfliteFile } from "./import/tflite/read.js";
+import { convertOnnx, importOnnxFile, readOnnx, type OnnxImportOptions } from "./import/onnx/index.js";
 import { buildGraph, loadGraph, shapeSize, type Graph } from "./ir/index.js";
 import { withOutputs, type OutputForm } from "./ir/outputs.js";
 import { outputIsClass } from "./kinds/argmax.js";
@@ -60,6 +61,15 @@ export function resolveBoard(board: BoardRef): Board {
 export function importTflite(tflite: string | Uint8Array, opts: ConvertOptions = {}): ModelFileInput {
   const graph = typeof tflite === "string" ? readTfliteFile(tflite) : readTflite(tflite, opts.name ?? "model.tflite");
   return convertTflite(graph, opts);
+}
+
+/**
+ * Converts an ONNX model (`.onnx` path or its bytes) into a strongnet model object: QDQ and QLinear
+ * models keep their scales; float models need `calibrate` (a data set SPEC) and are quantized with
+ * its training samples. Throws ModelError listing what cannot be imported.
+ */
+export function importOnnx(onnx: string | Uint8Array, opts: OnnxImportOptions = {}): ModelFileInput {
+  return typeof onnx === "string" ? importOnnxFile(onnx, opts) : convertOnnx(readOnnx(onnx, opts.name ? `${opts.name}.onnx` : "model.onnx"), opts);
 }
 
 export interface CompileOptions extends LoadModelOptions {

@@ -5,6 +5,7 @@
  */
 export {
   compile,
+  importOnnx,
   importTflite,
   loadModel,
   report,

@@ -13,6 +13,9 @@ import { runTrace } from "../src/reference/interpreter.js";
 import { flattenGraph } from "../src/robustness/flatten.js";
 import { randomModel } from "./helpers/random-model.js";
 import { tinyModel } from "./helpers/tiny-models.js";
+import { runConv2d, taps as conv2dTaps, type Conv2dLayer } from "../src/kinds/conv2d.js";
+import { runConvolution } from "../src/kinds/shared/convolution.js";
+import { Rng } from "../src/util/random.js";
 
 const root = join(import.meta.dirname, "..");
 const kinds = Object.keys(KINDS);
@@ -58,5 +61,27 @@ describe("clamp", () => {
     const layer = fg.layers[0]!;
     expect(layer.kind).toBe("table");
     if (layer.kind === "table") expect(Array.from(layer.table.subarray(126, 131))).toEqual([-1, -1, 0, 1, 1]);
+  });
+});
+
+describe("conv2d's direct reference loop", () => {
+  it("equals the taps walk of runConvolution (stride, dilation, padding, pad value, per-channel, activation tables)", () => {
+    let compared = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const graph = buildGraph(parseModel(randomModel(seed)));
+      const input = new Rng(seed).int8Array(graph.inputShape[0] * graph.inputShape[1] * graph.inputShape[2]);
+      const trace = runTrace(graph, input);
+      for (const layer of graph.layers) {
+        if (layer.kind !== "conv2d") continue;
+        const x = layer.input === "input" ? input : trace.outputs.get(layer.input)!;
+        const direct = new Int8Array(trace.outputs.get(layer.id)!.length);
+        const walked = new Int8Array(direct.length);
+        runConv2d(layer as Conv2dLayer, x, graph.tables, direct);
+        runConvolution(layer as Conv2dLayer, conv2dTaps(layer as Conv2dLayer), x, graph.tables, walked);
+        expect(Array.from(direct)).toEqual(Array.from(walked));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(10);
   });
 });

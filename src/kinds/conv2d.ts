@@ -6,11 +6,11 @@ import { z } from "zod";
 import { base64, layerBase, positive } from "../format/fields.js";
 import { checkAccumulator, decodeInt8, expectLength } from "../ir/checks.js";
 import type { LayerCommon, Requant } from "../ir/types.js";
-import { windowOutput, type Window2d } from "../ir/window.js";
+import { forEachWindow, windowOutput, type Window2d } from "../ir/window.js";
 import { requantizedOps } from "../plan/ops.js";
 import { convolutionRows, runConvolution, windowFields, windowOfSpec, windowVars, type Taps } from "./shared/convolution.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
-import { activationTables, checkRequantized, lowerPerChannel, requantizedFields, requantVars, type PerChannel } from "./shared/requantized.js";
+import { activationTables, checkRequantized, lowerPerChannel, requantizedFields, requantizedOutput, requantVars, type PerChannel } from "./shared/requantized.js";
 
 export interface Conv2dLayer extends LayerCommon, Window2d {
   kind: "conv2d";
@@ -61,7 +61,7 @@ export const conv2d = defineKind<Conv2dLayer>()({
     };
   },
 
-  run: (layer, x, tables, out) => runConvolution(layer, taps(layer), x, tables, out),
+  run: (layer, x, tables, out) => runConv2d(layer, x, tables, out),
 
   tables: activationTables,
 
@@ -145,8 +145,41 @@ function packedWeights(layer: Conv2dLayer): Int8Array {
   return packedFilterWeights(layer.filters, taps, (f, k) => layer.weights[f * taps + k]!);
 }
 
+/**
+ * The reference semantics of runConvolution (shared/convolution.ts) with direct loops instead of
+ * the taps walk: the same sum in the same order, about 10x faster, so tests and benches run CNNs
+ * over whole test sets (test/kinds.test.ts checks the two agree).
+ */
+export function runConv2d(layer: Conv2dLayer, x: Int8Array, tables: readonly Int8Array[], out: Int8Array): void {
+  const [inH, inW, inC] = layer.inputShape;
+  const [kh, kw] = layer.kernel;
+  const [dy, dx] = layer.dilation ?? [1, 1];
+  const filters = layer.outputShape[2];
+  const w = layer.weights;
+  const pad = layer.padValue;
+  forEachWindow(layer, layer.outputShape, (y0, x0, outBase) => {
+    for (let f = 0; f < filters; f++) {
+      let acc = layer.bias[f]!;
+      let wi = f * kh * kw * inC;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = y0 + ky * dy;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = x0 + kx * dx;
+          if (iy >= 0 && iy < inH && ix >= 0 && ix < inW) {
+            const base = (iy * inW + ix) * inC;
+            for (let c = 0; c < inC; c++) acc += w[wi++]! * x[base + c]!;
+          } else {
+            for (let c = 0; c < inC; c++) acc += w[wi++]! * pad;
+          }
+        }
+      }
+      out[outBase + f] = requantizedOutput(acc, layer, f, tables);
+    }
+  });
+}
+
 /** Every weight of filter f with its offset from the window origin and input channel, in weight order. */
-function taps(layer: Conv2dLayer): Taps {
+export function taps(layer: Conv2dLayer): Taps {
   const [kh, kw] = layer.kernel;
   const [sy, sx] = layer.dilation ?? [1, 1];
   const c = layer.inputShape[2];

@@ -78,6 +78,8 @@ export function measureAccuracy(
   splits: { test: Dataset; validation: Dataset; fit: Dataset },
   floatTest: Uint8Array,
   onProgress?: OnProgress,
+  /** measure the train accuracy on this many fit images spread over the split (all by default) */
+  trainImages?: number,
 ) {
   const stage = "measure int8 model";
   onProgress?.({ stage, done: 0, total: 3 });
@@ -85,14 +87,16 @@ export function measureAccuracy(
   onProgress?.({ stage, done: 1, total: 3 });
   const int8Validation = int8Predictions(graph, splits.validation);
   onProgress?.({ stage, done: 2, total: 3 });
-  const int8Fit = int8Predictions(graph, splits.fit);
+  const fit = trainImages && trainImages < splits.fit.count ? spreadSubset(splits.fit, trainImages, "fit sample") : splits.fit;
+  const int8Fit = int8Predictions(graph, fit);
   onProgress?.({ stage, done: 3, total: 3 });
   return {
     unit: "percent of images whose predicted class equals the label",
     floatTest: percent(accuracyOf(floatTest, splits.test.labels)),
     int8Test: percent(accuracyOf(int8Test, splits.test.labels)),
     int8Validation: percent(accuracyOf(int8Validation, splits.validation.labels)),
-    int8Train: percent(accuracyOf(int8Fit, splits.fit.labels)),
+    int8Train: percent(accuracyOf(int8Fit, fit.labels)),
+    ...(fit !== splits.fit ? { int8TrainImages: fit.count } : {}),
     int8FloatAgreement: percent(agreement(int8Test, floatTest)),
   };
 }
@@ -133,7 +137,7 @@ export function accuracyOf(pred: Uint8Array, labels: Uint8Array): number {
 
 export interface TrainMetrics {
   model: string;
-  arch: "strong" | "dense-mlp";
+  arch: "strong" | "dense-mlp" | "cnn";
   dataset: string;
   seed: number;
   budgetOps?: number;
@@ -146,6 +150,8 @@ export interface TrainMetrics {
     int8Test: number;
     int8Validation: number;
     int8Train: number;
+    /** when int8Train was measured on a sample of the fit split: its size */
+    int8TrainImages?: number;
     /** share of test images where the int8 model predicts the same class as the float model */
     int8FloatAgreement: number;
   };

@@ -7,12 +7,13 @@ import { CONVERSION_RULE, DataError, loadTrainingData, type DatasetName } from "
 import { saveModelFile } from "../format/load.js";
 import { writeFileAtomic } from "../util/fs.js";
 import type { TrainMetrics, OnProgress } from "./common.js";
+import { trainCnn } from "./cnn.js";
 import { trainDenseMlp } from "./dense.js";
 import { defaultThreads } from "./parallel.js";
 import { trainStrong, type StrongOptions } from "./strong.js";
 import type { ModelFileInput } from "../format/schema.js";
 
-export const ARCHS = ["strong", "dense-mlp"] as const;
+export const ARCHS = ["strong", "dense-mlp", "cnn"] as const;
 export type Arch = (typeof ARCHS)[number];
 
 export const DEFAULT_BUDGET_OPS = 20000;
@@ -38,6 +39,8 @@ export interface TrainRequest {
   /** strong only: overrides for small or experimental runs */
   strong?: StrongOverrides;
   dense?: { epochs?: number };
+  /** cnn only: conv widths, kernel side, epochs */
+  cnn?: { filters?: number[]; kernel?: number; epochs?: number; learningRate?: number };
   onProgress?: OnProgress;
 }
 
@@ -87,10 +90,13 @@ export async function trainModel(req: TrainRequest): Promise<{ model: ModelFileI
   const threads = req.threads ?? defaultThreads();
   const label = data.label;
   const defaults = data.named ? STRONG_DEFAULTS[data.named] : userStrongDefaults(splits.train.shape);
+  if (req.arch === "cnn" && Math.min(h, w) < 4) throw new DataError(req.dataset, `images of ${h}x${w} are too small for two 2x2 poolings (at least 4x4)`);
   const result =
     req.arch === "dense-mlp"
       ? trainDenseMlp(splits, { name: req.name, datasetLabel: label, seed: req.seed, hidden: req.hidden, onProgress: req.onProgress, ...req.dense })
-      : await trainStrong(splits, {
+      : req.arch === "cnn"
+        ? trainCnn(splits, { name: req.name, datasetLabel: label, seed: req.seed, onProgress: req.onProgress, ...req.cnn })
+        : await trainStrong(splits, {
           name: req.name,
           datasetLabel: label,
           seed: req.seed,
@@ -113,6 +119,7 @@ export async function trainModel(req: TrainRequest): Promise<{ model: ModelFileI
   const model = {
     ...result.model,
     metadata: {
+      ...result.model.metadata,
       dataset: label,
       datasetSpec: data.spec,
       ...(data.classNames ? { classNames: data.classNames } : {}),

@@ -15,6 +15,8 @@ interface TrainFlags {
   out: string;
   name?: string;
   hidden: number;
+  filters: number[];
+  epochs?: number;
   threads?: number;
   json?: boolean;
 }
@@ -24,6 +26,15 @@ function oneOf<T extends string>(option: string, values: readonly T[]) {
     if ((values as readonly string[]).includes(value)) return value as T;
     throw new InvalidArgumentError(`${option} must be one of ${values.join(", ")}, got "${value}"`);
   };
+}
+
+/** "8,16" -> [8, 16] */
+function filterList(value: string): number[] {
+  const list = value.split(",").map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 256)) {
+    throw new InvalidArgumentError(`--filters must be comma-separated counts 1..256 (e.g. 8,16), got "${value}"`);
+  }
+  return list;
 }
 
 function nonNegativeInt(name: string) {
@@ -37,12 +48,14 @@ function nonNegativeInt(name: string) {
 export function registerTrain(program: Command): void {
   program
     .command("train")
-    .description("train a model: a strong-neuron network grown constructively (default) or the dense int8 MLP baseline")
+    .description("train a model: a strong-neuron network grown constructively (default), or the dense MLP / CNN int8 baselines")
     .requiredOption("-d, --dataset <spec>", `training data: ${DATASET_NAMES.join(" | ")} or a data set SPEC (below)`, specOption("--dataset"))
     .option("--test <spec>", "test data (a SPEC; default: the official split, the SPEC's own test part, or a seeded, class-stratified 20% of the data)", specOption("--test"))
     .option("-a, --arch <arch>", `architecture: ${ARCHS.join(" | ")}`, oneOf("--arch", ARCHS), "strong")
     .option("--budget-ops <n>", "strong: planned operations per inference to spend (lookups + min/max + MACs + ...)", positiveInt("--budget-ops"), DEFAULT_BUDGET_OPS)
     .option("--hidden <n>", "dense-mlp: hidden units", positiveInt("--hidden"), 128)
+    .option("--filters <list>", "cnn: filters of each conv-pool stage, comma-separated", filterList, [8, 16])
+    .option("--epochs <n>", "cnn: training epochs (default 3)", positiveInt("--epochs"))
     .option("-s, --seed <n>", "random seed (same seed, same model bytes)", nonNegativeInt("--seed"), 1)
     .option("--threads <n>", "worker threads (default: available cores, at most 4)", positiveInt("--threads"))
     .option("--name <id>", "model name (C identifier; default from the output file name)")
@@ -55,6 +68,7 @@ Examples:
   strongnet train --dataset mnist -o models/mnist_strong.json
   strongnet train --dataset fashion-mnist --budget-ops 10000 --seed 2 -o build/fashion.json
   strongnet train --dataset mnist --arch dense-mlp -o models/mnist_dense.json
+  strongnet train --dataset mnist --arch cnn --filters 8,16 --epochs 3 -o build/mnist_cnn.json
   strongnet train --dataset data/digits.csv --budget-ops 3000 -o build/digits.json
   strongnet train --dataset photos/ --arch dense-mlp --hidden 64 -o build/photos.json
   strongnet train --dataset x_train.npy,y_train.npy --test x_test.npy,y_test.npy -o build/m.json
@@ -63,6 +77,9 @@ What the trainers take:
   strong      one-channel (grey) images of at least 5x5 pixels, any height and width, 2-256 classes;
               images under 12 pixels a side get one-group and radius-1 fragments (docs/training.md)
   dense-mlp   any height, width and channel count, 2-256 classes
+  cnn         conv-pool stages (5x5 SAME, ReLU, 2x2 max pool) then dense; images of at least 4x4, any
+              channel count, 2-256 classes; trained in float, int8 after training (calibrated like
+              an imported float ONNX model)
   Validation is a seeded, class-stratified 10% of the training split; the test split is only measured.
   The int8 rule and the data set are stated in the model's metadata (inputQuantization,
   inputConversion, datasetSpec) so verify, report and robustness find and convert the test split the same way.
@@ -71,8 +88,9 @@ ${SPEC_HELP}`,
     .action(async (opts: TrainFlags) => {
       const name = opts.name ?? modelNameFor(opts.out);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`--name must be a C identifier, got "${name}"`);
+      const archOptions = { strong: `--budget-ops ${opts.budgetOps}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.epochs ? ` --epochs ${opts.epochs}` : ""}` };
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
-        opts.arch === "strong" ? `--budget-ops ${opts.budgetOps}` : `--hidden ${opts.hidden}`, `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
+        archOptions[opts.arch], `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
       const bar = trainProgress(!opts.json);
       let result;
       try {
@@ -83,6 +101,7 @@ ${SPEC_HELP}`,
           seed: opts.seed,
           budgetOps: opts.budgetOps,
           hidden: [opts.hidden],
+          cnn: { filters: opts.filters, ...(opts.epochs ? { epochs: opts.epochs } : {}) },
           name,
           threads: opts.threads,
           command,

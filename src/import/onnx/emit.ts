@@ -27,7 +27,7 @@ export function resolveQuantization(g: LoweredGraph, calibrated: Map<string, Qua
   for (const op of g.ops) {
     const input = g.values.get(op.input)!;
     const out = g.values.get(op.output)!;
-    const passThrough = op.kind === "maxpool" || op.kind === "avgpool" || op.kind === "reshape" || op.kind === "clamp";
+    const passThrough = op.kind === "max_pool" || op.kind === "average_pool" || op.kind === "reshape" || op.kind === "clamp";
     const fixed = passThrough ? input.quant : op.kind === "softmax" ? SOFTMAX_OUTPUT : undefined;
     if (fixed && out.quant && !sameQuant(fixed, out.quant)) {
       throw new ModelError(`onnx: ${op.from}`, `output "${out.name}" is quantized with scale ${out.quant.scale}, zero point ${out.quant.zeroPoint}, but this operator keeps ${fixed.scale}, ${fixed.zeroPoint}; requantizing here is not supported`);
@@ -43,7 +43,7 @@ const sameQuant = (a: Quant, b: Quant) => Math.fround(a.scale) === Math.fround(b
 export function valuesToCalibrate(g: LoweredGraph): Set<string> {
   const out = new Set<string>();
   for (const op of g.ops) {
-    if ((op.kind === "conv" || op.kind === "dense" || op.kind === "add") && !g.values.get(op.output)!.quant) out.add(op.output);
+    if ((op.kind === "conv" || op.kind === "matmul" || op.kind === "add") && !g.values.get(op.output)!.quant) out.add(op.output);
   }
   return out;
 }
@@ -84,13 +84,13 @@ function layerOf(op: Op, input: string, inV: Value, outV: Value, other?: { id: s
   const field = `onnx: ${op.from}`;
   switch (op.kind) {
     case "conv":
-    case "dense":
+    case "matmul":
       return weighted(op, input, inQ, outQ, field);
     case "add":
       return addLayer({ id: op.id, input, other: other!.id }, inQ, other!.quant, outQ, rangeOf(op.act, outQ), field);
-    case "maxpool":
-    case "avgpool":
-      return { id: op.id, kind: op.kind, input, pool: op.pool, stride: op.stride, ...(op.padding.some((p) => p > 0) ? { padding: op.padding } : {}) } as LayerSpec;
+    case "max_pool":
+    case "average_pool":
+      return { id: op.id, kind: op.kind === "max_pool" ? "maxpool" : "avgpool", input, pool: op.pool, stride: op.stride, ...(op.padding.some((p) => p > 0) ? { padding: op.padding } : {}) } as LayerSpec;
     case "reshape":
       return { id: op.id, kind: "reshape", input, shape: outV.shape };
     case "clamp": {
@@ -117,7 +117,7 @@ function weighted(op: ConvOp | DenseOp, input: string, inQ: Quant, outQ: Quant, 
   const effective = scales.map((s) => (Math.fround(inQ.scale) * Math.fround(s)) / Math.fround(outQ.scale));
   const requant = requantOf(effective, outQ, rangeOf(op.act, outQ), "double", field);
   const common = { id: op.id, input, weights: encodeInt8(Int8Array.from(values)), bias: Array.from(folded), ...requant };
-  if (op.kind === "dense") return { ...common, kind: "dense", units: op.units };
+  if (op.kind === "matmul") return { ...common, kind: "dense", units: op.units };
   const window = { kernel: op.kernel, stride: op.stride, ...(op.dilation.some((d) => d !== 1) ? { dilation: op.dilation } : {}), padding: op.padding, padValue: inQ.zeroPoint };
   if (op.depthwise) return { ...common, kind: "depthwise_conv2d", depthMultiplier: op.depthMultiplier, ...window };
   return { ...common, kind: "conv2d", filters: op.filters, ...window };
@@ -125,7 +125,7 @@ function weighted(op: ConvOp | DenseOp, input: string, inQ: Quant, outQ: Quant, 
 
 /** Output channel of weight i in the layer's memory layout. */
 function channelOf(op: ConvOp | DenseOp): (i: number) => number {
-  if (op.kind === "dense") {
+  if (op.kind === "matmul") {
     const k = op.weights.real.length / op.units;
     return (i) => Math.floor(i / k);
   }

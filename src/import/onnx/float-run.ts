@@ -50,7 +50,7 @@ function runOp(g: LoweredGraph, op: Op, values: FloatValues): Float32Array {
           }
       return out;
     }
-    case "dense": {
+    case "matmul": {
       const k = x.length;
       for (let u = 0; u < op.units; u++) {
         let acc = op.bias.real[u]!;
@@ -64,8 +64,8 @@ function runOp(g: LoweredGraph, op: Op, values: FloatValues): Float32Array {
       for (let i = 0; i < out.length; i++) out[i] = activate(x[i]! + y[i]!, op.act);
       return out;
     }
-    case "maxpool":
-    case "avgpool":
+    case "max_pool":
+    case "average_pool":
       return pool(op.kind, x, inV.shape, outV.shape, op.pool, op.stride, op.padding, out);
     case "reshape":
       out.set(x);
@@ -87,7 +87,7 @@ function runOp(g: LoweredGraph, op: Op, values: FloatValues): Float32Array {
 const activate = (v: number, act?: Activation): number => (act ? Math.min(act.max, Math.max(act.min, v)) : v);
 
 function pool(
-  kind: "maxpool" | "avgpool",
+  kind: "max_pool" | "average_pool",
   x: Float32Array,
   [inH, inW, c]: [number, number, number],
   [outH, outW]: [number, number, number],
@@ -99,7 +99,7 @@ function pool(
   for (let oy = 0; oy < outH; oy++)
     for (let ox = 0; ox < outW; ox++)
       for (let ch = 0; ch < c; ch++) {
-        let acc = kind === "maxpool" ? -Infinity : 0;
+        let acc = kind === "max_pool" ? -Infinity : 0;
         let count = 0;
         for (let ky = 0; ky < ph; ky++) {
           const iy = oy * sh - padding[0] + ky;
@@ -108,11 +108,11 @@ function pool(
             const ix = ox * sw - padding[1] + kx;
             if (ix < 0 || ix >= inW) continue;
             const v = x[(iy * inW + ix) * c + ch]!;
-            acc = kind === "maxpool" ? Math.max(acc, v) : acc + v;
+            acc = kind === "max_pool" ? Math.max(acc, v) : acc + v;
             count++;
           }
         }
-        out[(oy * outW + ox) * c + ch] = kind === "maxpool" ? acc : acc / count;
+        out[(oy * outW + ox) * c + ch] = kind === "max_pool" ? acc : acc / count;
       }
   return out;
 }

@@ -110,16 +110,16 @@ function calibrateIfAsked(g: LoweredGraph, options: OnnxImportOptions): Calibrat
   if (!options.calibrate) {
     if (needs.size > 0 || floatInputs.length > 0) {
       const what = g.quantizedInFile ? `${needs.size + floatInputs.length} tensors have no QuantizeLinear` : "it is a float model";
-      throw new ModelError("onnx", `${g.file}: ${what}; quantize it with --calibrate SPEC (e.g. --calibrate mnist; see docs/datasets.md)`);
+      throw new ModelError("onnx", `${g.file}: ${what}; quantize it with --calibrate SPEC: \`strongnet import ${basename(g.file)} --calibrate mnist\` (any data set SPEC, docs/datasets.md), then use the .json it writes`);
     }
     return { quant: new Map() };
   }
   if (g.inputs.length !== 1) throw new ModelError("--calibrate", `${g.file} has ${g.inputs.length} inputs; calibration feeds models with one input`);
   const input = g.inputs[0]!;
-  const [lo, hi] = options.inputRange ?? DEFAULT_INPUT_RANGE;
-  if (!(hi > lo)) throw new ModelError("--input-range", `${lo}:${hi} is empty; give LO:HI with LO < HI`);
-  const inputQuant = input.quant ?? byteQuantization(lo, hi);
-  const data = loadTrainingData(options.calibrate).splits.train;
+  const training = loadTrainingData(options.calibrate);
+  const data = training.splits.train;
+  const rule = inputRule(options.inputRange, training.conversion, training.inputQuantization);
+  const inputQuant = input.quant ?? rule.quant;
   const size = input.shape[0] * input.shape[1] * input.shape[2];
   if (data.shape[0] * data.shape[1] * data.shape[2] !== size) {
     throw new ModelError("--calibrate", `${options.calibrate} has ${data.shape.join("x")} samples; input "${input.name}" takes ${input.shape.join("x")} (HWC)`);
@@ -131,19 +131,47 @@ function calibrateIfAsked(g: LoweredGraph, options: OnnxImportOptions): Calibrat
   const real = (q: number) => inputQuant.scale * (q - inputQuant.zeroPoint);
   const samples = picks.map((i) => [Float32Array.from(data.images[i]!, real)]);
   const method = options.method ?? { kind: "minmax" };
-  const ranges = calibrationRanges(g, samples, needs, method, (i) => options.onSample?.(i + 1, count));
-  const quant = new Map<string, Quant>([[input.name, inputQuant]]);
-  for (const [name, r] of ranges) quant.set(name, quantOfRange(r));
   return {
-    quant,
+    quant: calibratedQuantization(g, samples, inputQuant, method, (i) => options.onSample?.(i + 1, count)),
     summary: {
       data: options.calibrate,
       samples: count,
       method: method.kind === "minmax" ? "minmax" : `percentile:${method.percentile}`,
-      inputRange: [lo, hi],
+      input: input.quant ? "the file's QuantizeLinear" : rule.text,
       rule: "activations asymmetric int8 over the range widened to hold 0; weights symmetric int8 per output channel; bias int32 at s_in * s_w",
     },
   };
+}
+
+/** The quantization calibration picks for the input and every value that needs one. */
+export function calibratedQuantization(g: LoweredGraph, samples: Float32Array[][], inputQuant: Quant, method: CalibrationMethod, onSample?: (i: number) => void): Map<string, Quant> {
+  const quant = new Map<string, Quant>([[g.inputs[0]!.name, inputQuant]]);
+  for (const [name, r] of calibrationRanges(g, samples, valuesToCalibrate(g), method, onSample)) quant.set(name, quantOfRange(r));
+  return quant;
+}
+
+/**
+ * A float model in the importer's middle form (from ONNX, or a network strongnet trained) ->
+ * int8 layers, calibrated on `samples` (one array per input each, memory order).
+ */
+export function quantizeFloatGraph(g: LoweredGraph, samples: Float32Array[][], inputQuant: Quant, method: CalibrationMethod) {
+  resolveQuantization(g, calibratedQuantization(g, samples, inputQuant, method));
+  const { layers, tensors } = emitLayers(g);
+  return { layers, tensors, outputQuantization: quantFields(g.values.get(g.output)!.quant!) };
+}
+
+/**
+ * What the int8 input stands for: --input-range LO:HI for byte data; float data (CSV, npy) keeps
+ * the int8 rule it was read with; bytes default to their own value (0..255).
+ */
+function inputRule(range: [number, number] | undefined, conversion: string, dataQuant: Quant): { quant: Quant; text: string } {
+  if (range) {
+    if (!(range[1] > range[0])) throw new ModelError("--input-range", `${range[0]}:${range[1]} is empty; give LO:HI with LO < HI`);
+    return { quant: byteQuantization(range[0], range[1]), text: `bytes 0..255 are ${range[0]}..${range[1]} (--input-range)` };
+  }
+  if (conversion.startsWith("float")) return { quant: dataQuant, text: `the data's own rule, ${conversion}` };
+  const [lo, hi] = DEFAULT_INPUT_RANGE;
+  return { quant: byteQuantization(lo, hi), text: `bytes 0..255 are ${lo}..${hi} (default; --input-range LO:HI to change)` };
 }
 
 /** Bytes b in 0..255 stand for lo + (hi - lo) * b / 255; the int8 input is b - 128. */

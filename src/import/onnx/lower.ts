@@ -27,7 +27,8 @@ import { shapeSize } from "./ops.js";
 export const ONNX_OPERATORS = [
   "Conv", "MatMul", "Gemm", "Add", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool",
   "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Softmax", "Transpose", "Identity", "Dropout",
-  "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
+  "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger",
+  "Cast", "Mul",
 ] as const;
 /** com.microsoft operators the importer converts. */
 export const MICROSOFT_OPERATORS = ["QLinearAdd"] as const;
@@ -64,7 +65,7 @@ export function describeUnsupported(g: OnnxGraph): string[] {
     if (!["float32", "int8", "uint8"].includes(v.type)) problems.push(`input "${v.name}" is ${v.type} (float32, int8 and uint8 inputs are read)`);
     v.dims.forEach((d, i) => {
       if (typeof d === "string" && i > 0) problems.push(`input "${v.name}" has a dynamic dimension ${i} ("${d}"); give the model static shapes (onnxruntime's make_dynamic_shape_fixed)`);
-      if (typeof d === "number" && i === 0 && d !== 1 && v.dims.length > 1) problems.push(`input "${v.name}" has batch ${d}; strongnet models take one sample (batch 1)`);
+      if (typeof d === "number" && i === 0 && d !== 1 && v.dims.length === 4) problems.push(`input "${v.name}" has batch ${d}; strongnet models take one sample (batch 1)`);
     });
   }
   for (const t of g.constants.values()) {
@@ -91,6 +92,8 @@ class Lowering {
   private readonly ids = new Set<string>();
   private readonly notes = new Set<string>();
   private floatWeights = false;
+  /** outputs of ConvInteger / MatMulInteger (int32 accumulators), which a Cast to float may read */
+  private readonly integerOutputs = new Set<string>();
 
   constructor(private readonly g: OnnxGraph) {
     this.constants = new Map(g.constants);
@@ -179,6 +182,13 @@ class Lowering {
     return t;
   }
 
+  /** A constant operand that must be there. */
+  private required(n: OnnxNode, slot: number, what: string): OnnxTensor {
+    const t = this.constant(n, slot, what);
+    if (!t) throw new ModelError(this.at(n, `input[${slot}]`), `${what} is missing`);
+    return t;
+  }
+
   private scalar(n: OnnxNode, slot: number, what: string, fallback?: number): number {
     const t = this.constant(n, slot, what);
     if (!t) {
@@ -199,7 +209,7 @@ class Lowering {
     const uint8 = !zpT || zpT.type === "uint8";
     if (zpT && zpT.type !== "int8" && zpT.type !== "uint8") throw new ModelError(this.at(n, `input[${zpSlot}]`), `zero point is ${zpT.type}; int8 and uint8 are read (int16 and float8 activations are not supported)`);
     if (uint8) this.notes.add("uint8 activations are stored as int8 q - 128 with zero point zp - 128 (exact)");
-    return { scale, zeroPoint: uint8 ? zp - 128 : zp };
+    return { scale, zeroPoint: uint8 ? zp - 128 : zp, ...(uint8 ? { fromUint8: true } : {}) };
   }
 
   private annotate(n: OnnxNode, v: Value, q: Quant): void {
@@ -252,6 +262,10 @@ class Lowering {
   // ---- nodes -----------------------------------------------------------------------------------
 
   private node(n: OnnxNode): void {
+    const arity = REQUIRED_INPUTS[n.opType] ?? 1;
+    const missing = Array.from({ length: arity }, (_, i) => i).find((i) => !n.inputs[i]);
+    if (missing !== undefined) throw new ModelError(this.at(n, `input[${missing}]`), `is missing (${n.opType} needs ${arity} inputs)`);
+    if (!n.outputs[0]) throw new ModelError(this.at(n, "output[0]"), "is missing");
     if (this.fold(n)) return;
     switch (n.opType) {
       case "Identity":
@@ -266,6 +280,15 @@ class Lowering {
         return this.conv(n, this.value(n, 0), this.weightsOf(n, 1), n.inputs[2] ? this.biasOf(n, 2) : undefined);
       case "QLinearConv":
         return this.qlinearConv(n);
+      case "ConvInteger":
+        return this.conv(n, this.value(n, 0), this.integerWeights(n, 1, 0), undefined);
+      case "MatMulInteger":
+        this.integerWeights(n, 1, 1);
+        return this.dense(n, this.matrix(n, 1, false, 1), undefined);
+      case "Cast":
+        return this.cast(n);
+      case "Mul":
+        return this.scale(n);
       case "MatMul":
         return this.dense(n, this.matrix(n, 1, false, 1), undefined);
       case "QLinearMatMul":
@@ -328,7 +351,7 @@ class Lowering {
   }
 
   private dequantizeConstant(n: OnnxNode, t: OnnxTensor): void {
-    const scaleT = this.constant(n, 1, "the scale")!;
+    const scaleT = this.required(n, 1, "the scale");
     const zpT = n.inputs[2] ? this.constant(n, 2, "the zero point") : undefined;
     const scales = valuesOf(scaleT);
     const zps = zpT ? valuesOf(zpT) : [0];
@@ -360,7 +383,7 @@ class Lowering {
 
   /** A weight operand: its real values, and its int8 values and scales when the file has them. */
   private weightsOf(n: OnnxNode, slot: number): { dims: number[]; real: Float32Array; q?: QuantizedConstant } {
-    const t = this.constant(n, slot, "the weights")!;
+    const t = this.required(n, slot, "the weights");
     const q = this.quantized.get(this.resolve(n.inputs[slot]!));
     if (!q) {
       if (t.type !== "float32") throw new ModelError(this.at(n, `input[${slot}]`), `weights "${t.name}" are ${t.type} without a DequantizeLinear; strongnet reads float weights or QDQ int8 weights`);
@@ -370,7 +393,7 @@ class Lowering {
   }
 
   private biasOf(n: OnnxNode, slot: number): Bias {
-    const t = this.constant(n, slot, "the bias")!;
+    const t = this.required(n, slot, "the bias");
     const q = this.quantized.get(this.resolve(n.inputs[slot]!));
     return { real: Float32Array.from(t.data as ArrayLike<number>), ...(q ? { q: q.values } : {}) };
   }
@@ -391,11 +414,11 @@ class Lowering {
     const w = this.weightsOf(n, slot);
     if (w.dims.length !== 2) throw new ModelError(this.at(n, `input[${slot}]`), `weights have shape [${w.dims.join(", ")}]; strongnet reads a constant 2-D matrix`);
     const [k, units] = transposed ? [w.dims[1]!, w.dims[0]!] : [w.dims[0]!, w.dims[1]!];
-    const inputs = shapeSize(input.dims);
-    if (inputs !== k || (input.dims.at(-1) !== k && !input.perm)) {
-      throw new ModelError(this.at(n, "input[0]"), `reads [${input.dims.join(", ")}] with a [${w.dims.join(", ")}] matrix; strongnet's dense layer takes one row of ${k} values`);
+    const rows = input.dims.at(-1) === k && !input.perm ? shapeSize(input.dims) / k : 1;
+    if (shapeSize(input.dims) !== rows * k || (rows > 1 && input.layout !== "plain")) {
+      throw new ModelError(this.at(n, "input[0]"), `reads [${input.dims.join(", ")}] with a [${w.dims.join(", ")}] matrix; strongnet multiplies rows of ${k} values`);
     }
-    const memory = memoryOrder(input);
+    const memory = rows > 1 ? memoryOrder({ ...input, dims: [k] }) : memoryOrder(input);
     const place = (values: ArrayLike<number>, out: Float32Array | Int32Array) => {
       for (let u = 0; u < units; u++) for (let i = 0; i < k; i++) out[u * k + memory[i]!] = values[transposed ? u * k + i : i * units + u]!;
       return out;
@@ -466,11 +489,11 @@ class Lowering {
 
   /** QLinear* weights: int8/uint8 constant, scale(s), zero point(s) -> a quantized constant. */
   private qlinearWeights(n: OnnxNode, slot: number, scaleSlot: number, zpSlot: number, axis: number): { dims: number[]; real: Float32Array; q?: QuantizedConstant } {
-    const t = this.constant(n, slot, "the weights")!;
+    const t = this.required(n, slot, "the weights");
     if (t.type !== "int8" && t.type !== "uint8") throw new ModelError(this.at(n, `input[${slot}]`), `weights are ${t.type}; QLinear weights are int8 or uint8`);
     if (t.type === "uint8") this.notes.add("uint8 weights converted exactly to w - zero point");
-    const scales = valuesOf(this.constant(n, scaleSlot, "the weight scale")!);
-    const zps = n.inputs[zpSlot] ? valuesOf(this.constant(n, zpSlot, "the weight zero point")!) : [0];
+    const scales = valuesOf(this.required(n, scaleSlot, "the weight scale"));
+    const zps = n.inputs[zpSlot] ? valuesOf(this.required(n, zpSlot, "the weight zero point")) : [0];
     const inner = shapeSize(t.dims.slice(axis + 1));
     const slice = (i: number) => (scales.length > 1 ? Math.floor(i / inner) % scales.length : 0);
     const values = Int32Array.from(valuesOf(t), (v, i) => v - (zps[zps.length > 1 ? slice(i) : 0] ?? 0));
@@ -478,16 +501,79 @@ class Lowering {
     return { dims: t.dims, real: dequantized(q), q };
   }
 
+  /**
+   * ConvInteger / MatMulInteger: acc = sum((x - x_zp)(w - w_zp)) in int32. With x quantized
+   * (scale s_x, from a QuantizeLinear), acc = sum(real_x * (w - w_zp) / s_x): a layer whose weights
+   * are w - w_zp at scale 1 / s_x. The Cast to float and the Mul by a constant that usually follow
+   * scale it into real values (`cast`, `scale`).
+   */
+  private integerWeights(n: OnnxNode, slot: number, axis: number): { dims: number[]; real: Float32Array; q?: QuantizedConstant } {
+    const x = this.value(n, 0);
+    if (!x.quant) throw new ModelError(this.at(n, "input[0]"), `"${x.name}" has no quantization (no QuantizeLinear before it; dynamic quantization is not supported)`);
+    const zp = n.inputs[2] ? this.scalar(n, 2, "the input zero point") - (this.required(n, 2, "the input zero point").type === "uint8" ? 128 : 0) : x.quant.fromUint8 ? -128 : 0;
+    if (zp !== x.quant.zeroPoint) throw new ModelError(this.at(n, "input[2]"), `input zero point ${zp} differs from the quantization of "${x.name}" (${x.quant.zeroPoint})`);
+    const t = this.required(n, slot, "the weights");
+    if (t.type !== "int8" && t.type !== "uint8") throw new ModelError(this.at(n, `input[${slot}]`), `weights are ${t.type}; int8 or uint8 expected`);
+    const zps = n.inputs[3] ? valuesOf(this.required(n, 3, "the weight zero point")) : [0];
+    const inner = shapeSize(t.dims.slice(axis + 1));
+    const values = Int32Array.from(valuesOf(t), (v, i) => v - (zps[zps.length > 1 ? Math.floor(i / inner) % zps.length : 0] ?? 0));
+    const q: QuantizedConstant = { values, dims: t.dims, scales: [1 / x.quant.scale], axis };
+    this.quantized.set(this.resolve(n.inputs[slot]!), q);
+    this.integerOutputs.add(n.outputs[0]!);
+    return { dims: t.dims, real: dequantized(q), q };
+  }
+
+  /** Cast to float of a ConvInteger / MatMulInteger result: the same values. */
+  private cast(n: OnnxNode): void {
+    const to = int(n, "to", 0);
+    if (!this.integerOutputs.has(this.resolve(n.inputs[0]!)) || to !== 1) {
+      throw new ModelError(this.at(n), "only a Cast to float of a ConvInteger / MatMulInteger output is supported");
+    }
+    this.alias.set(n.outputs[0]!, this.resolve(n.inputs[0]!));
+  }
+
+  /** x * constant after Conv/MatMul/Gemm (its only use): scales the weights and bias. */
+  private scale(n: OnnxNode): void {
+    const [a, b] = [this.resolve(n.inputs[0]!), this.resolve(n.inputs[1]!)];
+    const constSlot = this.constants.has(b) ? 1 : this.constants.has(a) ? 0 : -1;
+    const xName = this.resolve(n.inputs[1 - Math.max(constSlot, 0)]!);
+    const op = constSlot >= 0 ? this.producer.get(xName) : undefined;
+    if (!op || (op.kind !== "conv" && op.kind !== "matmul") || op.act || op.bias.q || !this.single(n.inputs[1 - constSlot]!)) {
+      throw new ModelError(this.at(n), "Mul is supported only by a constant, as the only use of a Conv/MatMul/Gemm/ConvInteger/MatMulInteger output");
+    }
+    const channels = op.kind === "conv" ? op.filters : op.units;
+    const c = valuesOf(this.constants.get(constSlot === 1 ? b : a)!);
+    if (c.length !== 1 && c.length !== channels) throw new ModelError(this.at(n), `the constant has ${c.length} values; one, or one per output channel (${channels}), is supported`);
+    if (c.some((v) => !(v > 0) || !Number.isFinite(v))) throw new ModelError(this.at(n), "the constant must be positive and finite (it becomes part of the weight scales)");
+    const factor = (ch: number) => c[c.length === 1 ? 0 : ch]!;
+    const channelOfWeight = op.kind === "matmul" ? (i: number) => Math.floor(i / (op.weights.real.length / op.units)) : op.depthwise ? (i: number) => i % op.filters : (i: number) => Math.floor(i / (op.weights.real.length / op.filters));
+    op.weights.real = Float32Array.from(op.weights.real, (w, i) => w * factor(channelOfWeight(i)));
+    if (op.weights.q) op.weights.q.scales = op.weights.q.scales.map((s, ch) => s * factor(ch));
+    op.bias = { real: Float32Array.from(op.bias.real, (v, ch) => v * factor(ch)) };
+    this.retarget(op, n.outputs[0]!);
+  }
+
   private int32Bias(n: OnnxNode, slot: number, inScale: number, weightScales: number[]): Bias {
-    const t = this.constant(n, slot, "the bias")!;
+    const t = this.required(n, slot, "the bias");
     if (t.type !== "int32") throw new ModelError(this.at(n, `input[${slot}]`), `bias is ${t.type}; QLinear biases are int32`);
     const q = Int32Array.from(valuesOf(t));
     return { q, real: Float32Array.from(q, (v, c) => v * inScale * weightScales[weightScales.length > 1 ? c : 0]!) };
   }
 
+  /** One row: a dense layer. Several rows ([..., R, K] x [K, N]): a 1x1 convolution over them. */
   private dense(n: OnnxNode, m: { units: number; weights: Weights; input: Value }, bias: Float32Array | undefined): void {
+    const k = m.weights.real.length / m.units;
+    const rows = shapeSize(m.input.dims) / k;
+    if (rows > 1) {
+      const out = this.makeValue(n.outputs[0]!, [...m.input.dims.slice(0, -1), m.units], "plain", this.at(n, "output[0]"));
+      this.emit({
+        kind: "conv", id: this.newId(n), input: m.input.name, output: out.name, from: this.at(n), depthwise: false, depthMultiplier: 1, filters: m.units,
+        kernel: [1, 1], stride: [1, 1], dilation: [1, 1], padding: [0, 0, 0, 0], weights: m.weights, bias: { real: bias ?? new Float32Array(m.units) },
+      });
+      return;
+    }
     const out = this.makeValue(n.outputs[0]!, [1, m.units], "plain", this.at(n, "output[0]"));
-    this.emit({ kind: "dense", id: this.newId(n), input: m.input.name, output: out.name, from: this.at(n), units: m.units, weights: m.weights, bias: { real: bias ?? new Float32Array(m.units) } });
+    this.emit({ kind: "matmul", id: this.newId(n), input: m.input.name, output: out.name, from: this.at(n), units: m.units, weights: m.weights, bias: { real: bias ?? new Float32Array(m.units) } });
   }
 
   private gemm(n: OnnxNode): void {
@@ -497,7 +583,7 @@ class Lowering {
     const m = this.matrix(n, 1, int(n, "transB", 0) === 1, alpha);
     let bias: Float32Array | undefined;
     if (n.inputs[2]) {
-      const t = this.constant(n, 2, "the bias C")!;
+      const t = this.required(n, 2, "the bias C");
       const c = valuesOf(t);
       if (c.length !== 1 && c.length !== m.units) throw new ModelError(this.at(n, "input[2]"), `C has ${c.length} values; strongnet reads a scalar or one per output (${m.units})`);
       bias = Float32Array.from({ length: m.units }, (_, u) => beta * c[c.length === 1 ? 0 : u]!);
@@ -533,12 +619,12 @@ class Lowering {
     const xName = this.resolve(n.inputs[1 - constSlot]!);
     const t = this.constants.get(this.resolve(n.inputs[constSlot]!))!;
     const op = this.producer.get(xName);
-    if (!op || (op.kind !== "conv" && op.kind !== "dense") || op.act || !this.single(n.inputs[1 - constSlot]!) || op.bias.q) {
+    if (!op || (op.kind !== "conv" && op.kind !== "matmul") || op.act || !this.single(n.inputs[1 - constSlot]!) || op.bias.q) {
       throw new ModelError(this.at(n), `adds the constant "${t.name}" to "${xName}", which is not the only use of a Conv/MatMul/Gemm output; only a bias add is supported`);
     }
     const channels = op.kind === "conv" ? op.filters : op.units;
     const c = valuesOf(t);
-    const perChannel = c.length === channels && t.dims.filter((d) => d !== 1).length <= 1 && (op.kind === "dense" || t.dims.length < 3 || t.dims.at(-3) === channels);
+    const perChannel = c.length === channels && t.dims.filter((d) => d !== 1).length <= 1 && (op.kind === "matmul" || t.dims.length < 3 || t.dims.at(-3) === channels);
     if (c.length !== 1 && !perChannel) throw new ModelError(this.at(n), `constant "${t.name}" of shape [${t.dims.join(", ")}] is not one value per output channel (${channels})`);
     op.bias = { real: Float32Array.from(op.bias.real, (b, i) => b + c[c.length === 1 ? 0 : i]!) };
     this.retarget(op, n.outputs[0]!);
@@ -564,7 +650,7 @@ class Lowering {
   private activation(n: OnnxNode, act: Activation): void {
     const x = this.value(n, 0);
     const op = this.producer.get(x.name);
-    if (op && (op.kind === "conv" || op.kind === "dense" || op.kind === "add") && !op.act && !x.quant && this.single(n.inputs[0]!)) {
+    if (op && (op.kind === "conv" || op.kind === "matmul" || op.kind === "add") && !op.act && !x.quant && this.single(n.inputs[0]!)) {
       op.act = act;
       this.retarget(op, n.outputs[0]!);
       return;
@@ -588,7 +674,7 @@ class Lowering {
       throw new ModelError(this.at(n, "attribute count_include_pad"), "padded averages that count the padding are not supported (strongnet averages the valid values, as count_include_pad = 0)");
     }
     const out = this.makeValue(n.outputs[0]!, [1, channels, g.out[0], g.out[1]], "nchw", this.at(n, "output[0]"));
-    this.emit({ kind: n.opType === "MaxPool" ? "maxpool" : "avgpool", id: this.newId(n), input: x.name, output: out.name, from: this.at(n), pool: kernel, stride: g.stride, padding: g.padding });
+    this.emit({ kind: n.opType === "MaxPool" ? "max_pool" : "average_pool", id: this.newId(n), input: x.name, output: out.name, from: this.at(n), pool: kernel, stride: g.stride, padding: g.padding });
   }
 
   /** strides, dilations, pads and auto_pad made explicit, with the output size. */
@@ -630,7 +716,7 @@ class Lowering {
         return [shapeSize(dims.slice(0, axis)), shapeSize(dims.slice(axis))];
       }
       case "Reshape": {
-        const target = valuesOf(this.constant(n, 1, "the shape")!);
+        const target = valuesOf(this.required(n, 1, "the shape"));
         const out = target.map((d, i) => (d === 0 && int(n, "allowzero", 0) === 0 ? dims[i]! : d));
         const known = shapeSize(out.filter((d) => d !== -1));
         const filled = out.map((d) => (d === -1 ? size / known : d));
@@ -652,7 +738,7 @@ class Lowering {
 
   /** Squeeze/Unsqueeze axes, from the attribute (opset < 13) or the second input. */
   private axes(n: OnnxNode, rank: number): number[] | undefined {
-    const raw = n.attributes.axes !== undefined ? ints(n, "axes", []) : n.inputs[1] ? valuesOf(this.constant(n, 1, "the axes")!) : undefined;
+    const raw = n.attributes.axes !== undefined ? ints(n, "axes", []) : n.inputs[1] ? valuesOf(this.required(n, 1, "the axes")) : undefined;
     return raw?.map((a) => (a < 0 ? a + rank : a));
   }
 
@@ -704,6 +790,12 @@ class Lowering {
 }
 
 // ---- small helpers -------------------------------------------------------------------------------
+
+/** How many leading inputs each operator must have (others: 1). */
+const REQUIRED_INPUTS: Record<string, number> = {
+  Conv: 2, MatMul: 2, Gemm: 2, Add: 2, Reshape: 2, QuantizeLinear: 2, DequantizeLinear: 2, QLinearConv: 8, QLinearMatMul: 8, QLinearAdd: 7,
+  ConvInteger: 2, MatMulInteger: 2, Mul: 2,
+};
 
 /** The real values of a quantized constant: (q - zp) * scale of its slice. */
 function dequantized(q: QuantizedConstant): Float32Array {

@@ -9,6 +9,8 @@
 export interface Quant {
   scale: number;
   zeroPoint: number;
+  /** the file stored it as uint8 (zeroPoint is already moved by -128) */
+  fromUint8?: boolean;
 }
 
 /** A tensor as strongnet stores it. */
@@ -73,7 +75,7 @@ export interface ConvOp extends OpBase {
 }
 
 export interface DenseOp extends OpBase {
-  kind: "dense";
+  kind: "matmul";
   units: number;
   weights: Weights;
   bias: Bias;
@@ -87,7 +89,7 @@ export interface AddOp extends OpBase {
 }
 
 export interface PoolOp extends OpBase {
-  kind: "maxpool" | "avgpool";
+  kind: "max_pool" | "average_pool";
   pool: [number, number];
   stride: [number, number];
   padding: [number, number, number, number];

@@ -1,0 +1,66 @@
+/**
+ * `strongnet train --arch cnn`: the float CNN's backpropagation against finite differences, and a
+ * small end-to-end run on 8x8 digits the test makes itself (trained, quantized after training by
+ * the float-model quantizer, its int8 model tracking the float one).
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildGraph } from "../src/ir/index.js";
+import { parseModel } from "../src/format/load.js";
+import { initCnn, lossAndGradients, type Cnn } from "../src/train/cnn.js";
+import { trainModel } from "../src/train/index.js";
+import { Rng } from "../src/util/random.js";
+import { makeDigits8, writeCsv } from "./helpers/digits8.js";
+
+describe("CNN backpropagation", () => {
+  it("matches central finite differences on every parameter group", () => {
+    const net = initCnn([6, 6, 2], [3, 4], 3, 3, 7);
+    const rng = new Rng(3);
+    const x = Float32Array.from({ length: 72 }, () => rng.next());
+    const label = 1;
+    const { gradients } = lossAndGradients(net, x, label);
+    const groups: [string, Float32Array, Float32Array][] = [
+      ["conv1 weights", net.stages[0]!.weights, gradients.stages[0]!.weights],
+      ["conv1 bias", net.stages[0]!.bias, gradients.stages[0]!.bias],
+      ["conv2 weights", net.stages[1]!.weights, gradients.stages[1]!.weights],
+      ["dense weights", net.dense, gradients.dense],
+      ["dense bias", net.denseBias, gradients.denseBias],
+    ];
+    const loss = (n: Cnn) => lossAndGradients(n, x, label).loss;
+    for (const [what, params, grad] of groups) {
+      for (let k = 0; k < 6; k++) {
+        const i = rng.int(0, params.length - 1);
+        const keep = params[i]!;
+        const h = 1e-2;
+        params[i] = keep + h;
+        const up = loss(net);
+        params[i] = keep - h;
+        const down = loss(net);
+        params[i] = keep;
+        const numeric = (up - down) / (2 * h);
+        expect(Math.abs(numeric - grad[i]!), `${what}[${i}]: numeric ${numeric}, backprop ${grad[i]}`).toBeLessThan(2e-3 + 0.02 * Math.abs(numeric));
+      }
+    }
+  });
+});
+
+describe("train --arch cnn on 8x8 digits", () => {
+  it("learns, and its int8 model (calibrated after training) agrees with the float one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sn-cnn-"));
+    const train = join(dir, "train.csv");
+    const test = join(dir, "test.csv");
+    writeCsv(train, makeDigits8(60, 1));
+    writeCsv(test, makeDigits8(30, 2));
+    const { model, metrics } = await trainModel({ dataset: `${train}:label=label:shape=8x8`, test: `${test}:label=label:shape=8x8`, arch: "cnn", seed: 1, name: "digits_cnn", cnn: { filters: [6, 12], kernel: 3, epochs: 15 } });
+    const graph = buildGraph(parseModel(model));
+    expect(graph.layers.map((l) => l.kind)).toEqual(["conv2d", "maxpool", "conv2d", "maxpool", "reshape", "dense", "argmax"]);
+    expect(metrics.arch).toBe("cnn");
+    expect(metrics.split.test).toBe(300);
+    console.log(`digits CNN: float ${metrics.accuracy.floatTest}%, int8 ${metrics.accuracy.int8Test}%, agreement ${metrics.accuracy.int8FloatAgreement}%`);
+    expect(metrics.accuracy.floatTest).toBeGreaterThan(80);
+    expect(metrics.accuracy.int8FloatAgreement).toBeGreaterThan(95);
+    expect(model.metadata?.outputQuantization).toMatchObject({ scale: expect.any(Number), zeroPoint: expect.any(Number) });
+  });
+});
