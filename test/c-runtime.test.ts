@@ -142,7 +142,7 @@ int main(void)
     while (scanf("%ld %ld %ld %ld", &acc, &multiplier, &shift, &offset) == 4) {
         /* the right-shift-only form where it applies, else the general one again */
         const int right = shift >= 33
-            ? (int)sn_requantize_double_right((int32_t)acc, (int32_t)multiplier, (uint32_t)(shift - 31), (int32_t)offset)
+            ? (int)sn_requantize_double_right((int32_t)acc, (int32_t)multiplier, (int32_t)shift, (int32_t)offset)
             : (int)sn_requantize_double((int32_t)acc, (int32_t)multiplier, (int32_t)shift, (int32_t)offset);
         printf("%d %ld %d\\n", (int)sn_requantize_double((int32_t)acc, (int32_t)multiplier, (int32_t)shift, (int32_t)offset),
                (long)sn_rescale_double((int32_t)acc, (int32_t)multiplier, (int32_t)shift), right);

@@ -69,7 +69,7 @@ static inline int8_t sn_requantize_double(int32_t acc, int32_t multiplier, int32
                                           int32_t offset)
 {
     if (shift >= 33) {
-        return sn_requantize_double_right(acc, multiplier, (uint32_t)(shift - 31), offset);
+        return sn_requantize_double_right(acc, multiplier, shift, offset);
     }
     return sn_offset_int8(sn_rescale_double(acc, multiplier, shift), offset);
 }

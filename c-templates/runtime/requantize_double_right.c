@@ -37,15 +37,16 @@ static inline int8_t sn_saturate_int8(int32_t y)
 }
 
 /*
- * The requantization for a shift of 33 or more, as right = shift - 31 (2..31), + offset, clamped
- * to -128..127: what a layer whose every scale is below 1/4 calls (convolutions in practice).
- * The sum is biased by 2^62 so that it is never negative (|P| < 2^62) and only unsigned values
- * are shifted; the bias is 2^30 in the high word, taken back out. |y| <= 2^30, so y + offset
- * cannot overflow.
+ * The requantization for a shift of 33 to 62 (right = shift - 31 is 2..31), + offset, clamped to
+ * -128..127: what a layer whose every scale is below 1/4 calls (convolutions in practice). The
+ * sum is biased by 2^62 so that it is never negative (|P| < 2^62) and only unsigned values are
+ * shifted; the bias is 2^30 in the high word, taken back out. |y| <= 2^30, so y + offset cannot
+ * overflow.
  */
-static inline int8_t sn_requantize_double_right(int32_t acc, int32_t multiplier, uint32_t right,
+static inline int8_t sn_requantize_double_right(int32_t acc, int32_t multiplier, int32_t shift,
                                                  int32_t offset)
 {
+    const uint32_t right = (uint32_t)shift - 31u;
     /* 2^62 + 2^(30 + right) in the high word (right >= 2), the multiply's 2^30 in the low */
     const uint32_t high_halves = (UINT32_C(1) << (right - 2u)) + (UINT32_C(1) << 30);
     const uint64_t halves = ((uint64_t)high_halves << 32) + (UINT64_C(1) << 30);
