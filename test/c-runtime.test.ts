@@ -56,7 +56,7 @@ describe("runtime files", () => {
     expect(files).toEqual(RUNTIME_PIECES.map((p) => p.file).sort());
     for (const p of RUNTIME_PIECES) {
       expect(runtimeText(p.file)).not.toMatch(/#include (<stdint.h>|")/);
-      expect(runtimeText(p.file)).toMatch(new RegExp(`(#define|static (inline )?\\w+) ${p.name}\\b`));
+      expect(runtimeText(p.file)).toMatch(new RegExp(`(#define|static (inline |SN_NOINLINE )?\\w+) ${p.name}\\b`));
     }
   });
 

@@ -3,14 +3,22 @@
 #include "dot_s8_2x2.c"
 #include "dot_s8_1x2.c"
 
+/* never inlined (where the compiler has the attribute): see sn_dot_s8_filters */
+#if defined(__GNUC__)
+#define SN_NOINLINE __attribute__((noinline))
+#else
+#define SN_NOINLINE
+#endif
+
 /*
  * Every filter's sums for two columns (the pair sn_columns_s8 writes): sums[f] = bias[f] +
  * w_f . c0 and sums[filters + f] = bias[f] + w_f . c1, w the filters packed as dot_s8_2x2.c
- * reads them (pairs interleaved by words, an odd last filter alone). A function of its own, so
- * that the compiler allocates the multiply loop's registers without the layer's other values.
+ * reads them (pairs interleaved by words, an odd last filter alone). A function of its own, never
+ * inlined, so that the compiler allocates the multiply loop's registers without the layer's
+ * other values (gcc 12 spills the sums otherwise).
  */
-static void sn_dot_s8_filters(const int8_t *w, const uint32_t *pair, int32_t words,
-                              const int32_t *bias, int32_t filters, int32_t *sums)
+static SN_NOINLINE void sn_dot_s8_filters(const int8_t *w, const uint32_t *pair, int32_t words,
+                                          const int32_t *bias, int32_t filters, int32_t *sums)
 {
     int32_t f;
     for (f = 0; f + 1 < filters; f += 2) {
