@@ -5,13 +5,15 @@
  * bit for bit), its M4 instructions per inference, flash and RAM (QEMU, `strongnet verify`), and
  * the verdict of each target of the issue, met or not.
  *
- *   npx tsx bench/strong-vs-cnn.ts [--vectors 20] [--cnn-epochs 3] [--reuse]
+ *   npx tsx bench/strong-vs-cnn.ts [--vectors 20] [--cnn-epochs 3] [--reuse] [--replot]
+ *
+ * --replot redraws strong-vs-cnn.svg from strong-vs-cnn.json without measuring anything.
  *
  * Models: the shipped strong and dense models (models/), CNNs trained by
  * `strongnet train --arch cnn` (build/bench/<data>_cnn.json; --reuse keeps existing ones), and for
  * MNIST the ONNX model zoo's mnist-8 imported and quantized with 500 MNIST calibration images.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -28,7 +30,9 @@ import { verifyModel } from "../src/verify/verify.js";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BUILD = join(ROOT, "build", "bench");
 const RESULTS = join(ROOT, "bench", "results");
-const { values } = parseArgs({ options: { vectors: { type: "string", default: "20" }, "cnn-epochs": { type: "string", default: "3" }, reuse: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: { vectors: { type: "string", default: "20" }, "cnn-epochs": { type: "string", default: "3" }, reuse: { type: "boolean", default: false }, replot: { type: "boolean", default: false } },
+});
 const VECTORS = Number(values.vectors);
 const EPOCHS = Number(values["cnn-epochs"]);
 const BOARD = getBoard("nucleo-f411re");
@@ -92,6 +96,13 @@ async function measure(dataset: DatasetName, family: Family, path: string, sourc
   };
   log(`${dataset} ${row.model}: ${row.accuracy}% int8, ${row.instructions} M4 instructions, ${r.passed ? "bit-exact" : "MISMATCH"}`);
   return row;
+}
+
+if (values.replot) {
+  const saved = JSON.parse(readFileSync(join(RESULTS, "strong-vs-cnn.json"), "utf8")) as { models: Row[] };
+  writeFileAtomic(join(RESULTS, "strong-vs-cnn.svg"), plot(saved.models));
+  log("redrew bench/results/strong-vs-cnn.svg");
+  process.exit(0);
 }
 
 const rows: Row[] = [];
@@ -159,7 +170,7 @@ log("wrote bench/results/strong-vs-cnn.{md,json,svg}");
 function plot(all: Row[]): string {
   const W = 420;
   const H = 300;
-  const pad = { l: 50, r: 15, t: 30, b: 40 };
+  const pad = { l: 50, r: 110, t: 30, b: 40 };
   const colour: Record<Family, string> = { strong: "#d62728", dense: "#1f77b4", cnn: "#2ca02c" };
   const panels = (["mnist", "fashion-mnist"] as DatasetName[]).map((dataset, p) => {
     const rs = all.filter((r) => r.dataset === dataset);

@@ -1,9 +1,9 @@
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { basename } from "node:path";
 import { parseModel, saveModelFile } from "../../format/load.js";
 import { buildGraph } from "../../ir/index.js";
 import { importModel, isOnnx, MICROSOFT_OPERATORS, ONNX_OPERATORS, TFLITE_OPERATORS, type ImportOptions } from "../../import/index.js";
-import { DEFAULT_CALIBRATION_SAMPLES, parseCalibrationMethod } from "../../import/onnx/index.js";
+import { DEFAULT_CALIBRATION_SAMPLES, parseCalibrationMethod, type CalibrationMethod } from "../../import/onnx/index.js";
 import { planGraph, totalOps } from "../../plan/plan.js";
 import { printJson } from "../output.js";
 import { UsageError } from "../errors.js";
@@ -17,9 +17,17 @@ interface ImportFlags {
   json?: boolean;
   calibrate?: string;
   samples?: number;
-  calibration: string;
+  calibration: CalibrationMethod;
   inputRange?: [number, number];
   output?: string;
+}
+
+function calibrationMethod(value: string): CalibrationMethod {
+  try {
+    return parseCalibrationMethod(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--calibration: /, ""));
+  }
 }
 
 /** LO:HI, two numbers. */
@@ -41,7 +49,11 @@ export function registerImport(program: Command): void {
     .option("--name <name>", "model name, a C identifier (default: from the file name)")
     .option("--calibrate <spec>", "ONNX float models: quantize with samples of this data set SPEC (its training part), e.g. mnist", specOption("--calibrate"))
     .option("--samples <n>", `calibration samples (default ${DEFAULT_CALIBRATION_SAMPLES})`, positiveInt("--samples"))
-    .option("--calibration <method>", "activation ranges: minmax, or percentile[:P] (clip the (100-P)% most extreme values at each end; P default 99.99)", "minmax")
+    .addOption(
+      new Option("--calibration <method>", "activation ranges: minmax, or percentile[:P] (clip the (100-P)% most extreme values at each end; P default 99.99)")
+        .argParser(calibrationMethod)
+        .default({ kind: "minmax" }, "minmax"),
+    )
     .option("--input-range <lo:hi>", "ONNX float models: the real input values of bytes 0 and 255 (default 0:255; 0:1 for models fed x/255)", inputRange)
     .option("--output <name>", "ONNX: the graph output to convert when there are several (default: the first)")
     .option("--json", "print a machine-readable summary instead of text")
@@ -69,7 +81,7 @@ export function registerImport(program: Command): void {
       const options: ImportOptions = {
         rounding: opts.rounding,
         ...(opts.name ? { name: opts.name } : {}),
-        ...(opts.calibrate ? { calibrate: opts.calibrate, method: parseCalibrationMethod(opts.calibration) } : {}),
+        ...(opts.calibrate ? { calibrate: opts.calibrate, method: opts.calibration } : {}),
         ...(opts.samples ? { samples: opts.samples } : {}),
         ...(opts.inputRange ? { inputRange: opts.inputRange } : {}),
         ...(opts.output ? { output: opts.output } : {}),
