@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { shapeSize, type Graph, type Layer } from "../ir/index.js";
 import { outputIsClass } from "../kinds/argmax.js";
 import { kindOf } from "../kinds/registry.js";
-import type { BaseTemplateVars } from "../kinds/shared/kind-module.js";
+import type { ArenaAccess, BaseTemplateVars } from "../kinds/shared/kind-module.js";
 import type { ConstArray } from "../plan/lowering.js";
 import { lowerLayer, planGraph, totalOps, type Plan } from "../plan/plan.js";
 import { formatMemorySize } from "../report/units.js";
@@ -36,6 +36,27 @@ export function toTarget(board: CodegenTarget): CodegenTarget {
   return { name: board.name, core: board.core, clockHz: board.clockHz, flashBytes: board.flashBytes, ramBytes: board.ramBytes };
 }
 
+/**
+ * Where the activation arena lives. "static" (the default): one static arena inside `<name>.c`,
+ * `<name>_predict(in, out)`, not reentrant. "external": the caller passes it,
+ * `<name>_predict(in, out, arena)`, and the generated code keeps no mutable state of its own, so
+ * it is reentrant (one arena per concurrent call).
+ */
+export const ARENA_MODES = ["static", "external"] as const;
+export type ArenaMode = (typeof ARENA_MODES)[number];
+
+/**
+ * The alignment an external arena needs, bytes: kernels read and write it as 32-bit words (the
+ * static arena is a union with uint32_t words for the same reason).
+ */
+export const EXTERNAL_ARENA_ALIGN = 4;
+
+/** Choices that change the generated code (unlike the target, which only names the board). */
+export interface CodegenOptions {
+  /** default "static" */
+  arena?: ArenaMode;
+}
+
 export interface GeneratedModel {
   /** `<name>.c` */
   source: string;
@@ -50,18 +71,22 @@ export interface MeasuredFigures {
   stack?: { bytes: number; complete: boolean };
 }
 
-export function generateC(graph: Graph, target?: CodegenTarget, measured: MeasuredFigures = {}): GeneratedModel {
+export function generateC(graph: Graph, target?: CodegenTarget, measured: MeasuredFigures = {}, options: CodegenOptions = {}): GeneratedModel {
   const plan = planGraph(graph);
+  const external = options.arena === "external";
   // views (reshape) run no code: they only name their input's bytes
   checkSymbols(graph, plan);
-  const layers = graph.layers.flatMap((layer, index) => (plan.layers[index]!.isView ? [] : [renderLayer(layer, index, plan)]));
-  const banner = renderBanner(graph, plan, target, measured);
+  const layers = graph.layers.flatMap((layer, index) => (plan.layers[index]!.isView ? [] : [renderLayer(layer, index, plan, external)]));
+  const banner = renderBanner(graph, plan, target, measured, external);
   const NAME = graph.name.toUpperCase();
+  const arenaWords = Math.ceil(plan.arenaBytes / 4);
   const common = {
     banner,
     name: graph.name,
     NAME,
     arenaBytes: plan.arenaBytes,
+    // the external arena is the whole union the code sees it as (static: the plan's bytes)
+    externalArena: external ? { bytes: arenaWords * 4, words: arenaWords, align: EXTERNAL_ARENA_ALIGN } : null,
     classNames: classNames(graph),
   };
   const header = render("model.h.ejs", {
@@ -92,9 +117,11 @@ export function generateC(graph: Graph, target?: CodegenTarget, measured: Measur
     calls: graph.layers.map((layer, index) => ({
       index,
       fn: plan.layers[index]!.isView ? null : layerFunction(layer),
-      input: bufferExpr(graph, plan, layer.input),
-      other: layer.other === undefined ? null : bufferExpr(graph, plan, layer.other),
-      output: bufferExpr(graph, plan, layer.id),
+      input: bufferExpr(graph, plan, layer.input, external),
+      other: layer.other === undefined ? null : bufferExpr(graph, plan, layer.other, external),
+      output: bufferExpr(graph, plan, layer.id, external),
+      // a layer with scratch gets the caller's arena (external mode only)
+      arena: external && plan.layers[index]!.scratch !== undefined,
       size: shapeSize(layer.outputShape),
     })),
   });
@@ -197,8 +224,15 @@ function tensorQuantization(value: unknown): TensorQuantization | undefined {
 /** A float constant C reads back to the same float32 value: 9 significant digits and an f. */
 const floatLiteral = (x: number): string => `${Math.fround(x).toPrecision(9)}f`;
 
+/** How generated code names the arena: the static `sn_arena`, or predict's `arena` parameter. */
+function arenaAccess(external: boolean): ArenaAccess {
+  return external
+    ? { bytes: "arena->bytes", words: "arena->words", param: ", sn_arena_t *arena" }
+    : { bytes: "sn_arena.bytes", words: "sn_arena.words", param: "" };
+}
+
 /** The C expression for a tensor: the caller's input/output buffer or an arena slice. */
-function bufferExpr(graph: Graph, plan: Plan, id: string): string {
+function bufferExpr(graph: Graph, plan: Plan, id: string, external: boolean): string {
   const layer = id === "input" ? undefined : plan.layers.find((l) => l.id === id)!;
   const storage = layer?.storage ?? "input";
   const offset = layer?.storageOffset ?? 0;
@@ -206,16 +240,17 @@ function bufferExpr(graph: Graph, plan: Plan, id: string): string {
   if (storage === "input") return at("in", offset);
   if (storage === graph.outputId) return at("out", offset);
   const slot = plan.layers.find((l) => l.id === storage)!.slot!;
-  return `sn_arena.bytes + ${slot.offset + offset}`;
+  return `${arenaAccess(external).bytes} + ${slot.offset + offset}`;
 }
 
-function renderLayer(layer: Layer, index: number, plan: Plan) {
+function renderLayer(layer: Layer, index: number, plan: Plan, external: boolean) {
   const lowered = lowerLayer(layer, plan.tables);
   const arrays = lowered.map((a) => formatArray(layer, a));
   const [inH, inW, inC] = layer.inputShape;
   const [outH, outW] = layer.outputShape;
-  const base: BaseTemplateVars = { fn: layerFunction(layer), id: layer.id, size: shapeSize(layer.outputShape), inH, inW, inC, outH, outW };
   const { inPlace, scratch } = plan.layers[index]!;
+  const arena = scratch ? arenaAccess(external) : undefined;
+  const base: BaseTemplateVars = { fn: layerFunction(layer), id: layer.id, size: shapeSize(layer.outputShape), inH, inW, inC, outH, outW, arena };
   const vars = kindOf(layer).templateVars(layer, {
     remapTable: (t) => plan.tables.remap[t]!,
     uniqueTables: plan.tables.unique,
@@ -224,6 +259,10 @@ function renderLayer(layer: Layer, index: number, plan: Plan) {
     ...(scratch ? { scratchOffset: scratch.offset } : {}),
   });
   const code = render(`layers/${layer.kind}.c.ejs`, { ...base, ...vars });
+  // predict passes the arena to exactly the layers with scratch: their template must take it
+  if (arena && arena.param !== "" && !code.includes(`${layerFunction(layer)}(const int8_t *x, int8_t *y${arena.param})`)) {
+    throw new Error(`internal: the ${layer.kind} template does not take the arena parameter (\`arena.param\`) although layer "${layer.id}" has scratch`);
+  }
   return { index, id: layer.id, kind: layer.kind, inputShape: layer.inputShape, outputShape: layer.outputShape, arrays, code };
 }
 
@@ -251,7 +290,7 @@ export function formatValues(values: ArrayLike<number>, perLine: number, indent:
   return lines.join(",\n");
 }
 
-function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefined, measured: MeasuredFigures): string {
+function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefined, measured: MeasuredFigures, external: boolean): string {
   const t = plan.totals;
   const lines = [
     `${graph.name}: generated by strongnet ${STRONGNET_VERSION}. Do not edit; regenerate from the model file.`,
@@ -264,7 +303,9 @@ function renderBanner(graph: Graph, plan: Plan, target: CodegenTarget | undefine
     "",
     "budget (from the plan; `strongnet report` measures the built image)",
     `  const data in flash  ${plan.constBytes} bytes (${plan.tables.unique.length} tables: ${plan.tableBytes} bytes, weights and index tables: ${plan.constBytes - plan.tableBytes} bytes)`,
-    `  activation arena     ${plan.arenaBytes} bytes (static, liveness-planned)`,
+    external
+      ? `  activation arena     ${plan.arenaBytes} bytes (the caller's, passed to predict; liveness-planned)`
+      : `  activation arena     ${plan.arenaBytes} bytes (static, liveness-planned)`,
     ...(measured.stack && target
       ? [
           `  stack (predict)      ${measured.stack.complete ? "at most" : "at least"} ${measured.stack.bytes} bytes on ${target.name} (gcc -fstack-usage frames along the deepest call path)`,

@@ -59,6 +59,23 @@ export interface BaseTemplateVars {
   inC: number;
   outH: number;
   outW: number;
+  /**
+   * How a layer with scratch reaches the arena (undefined for a layer without): C expressions
+   * for its bytes and words, and the extra parameter of the layer's function. `compile --arena
+   * static`: the file's `sn_arena` and no parameter; `--arena external`: the caller's arena,
+   * passed down from predict as `sn_arena_t *arena`.
+   */
+  arena?: ArenaAccess;
+}
+
+/** See BaseTemplateVars.arena. */
+export interface ArenaAccess {
+  /** `int8_t *` to the arena's first byte: `sn_arena.bytes` or `arena->bytes` */
+  bytes: string;
+  /** `uint32_t *` to its first word: `sn_arena.words` or `arena->words` */
+  words: string;
+  /** appended to the layer function's parameters: "" or `, sn_arena_t *arena` */
+  param: string;
 }
 
 /**
