@@ -6,7 +6,7 @@
  * ModelError and BoardError (bad input), BudgetError (does not fit), EnvironmentError
  * subclasses (toolchain, build, QEMU).
  */
-import { generateC, toTarget, writeGenerated } from "./codegen/index.js";
+import { generateC, toTarget, writeGenerated, type ArenaMode } from "./codegen/index.js";
 import { getBoard, loadBoards, type Board } from "./firmware/boards.js";
 import type { OptLevel } from "./firmware/build.js";
 import { ToolMissingError } from "./firmware/tools.js";
@@ -82,6 +82,12 @@ export interface CompileOptions extends LoadModelOptions {
    * in the header (default true; skipped, with stackBytes null, when the toolchain is missing)
    */
   stackBound?: boolean;
+  /**
+   * "static" (default): one static arena in <name>.c, `<name>_predict(in, out)`, not reentrant.
+   * "external": `<name>_predict(in, out, arena)` with the caller's arena of <NAME>_ARENA_BYTES
+   * bytes aligned to <NAME>_ARENA_ALIGN; no static mutable state, reentrant.
+   */
+  arena?: ArenaMode;
 }
 
 export interface CompileResult {
@@ -96,7 +102,10 @@ export interface CompileResult {
   constBytes: number;
   tableBytes: number;
   tables: number;
+  /** bytes the liveness plan uses */
   arenaBytes: number;
+  /** where the arena is; for "external", the bytes and alignment the caller provides (the header's macros) */
+  arena: { mode: ArenaMode; bytes: number; align: number };
   ops: OpCounts & { total: number };
   layers: number;
   /** bound of <name>_predict's stack on the board, bytes; null without a board or toolchain */
@@ -112,7 +121,8 @@ export interface CompileResult {
 export function compile(model: ModelSource, opts: CompileOptions = {}): CompileResult {
   const graph = loadModel(model, opts);
   const board = opts.board === undefined ? undefined : resolveBoard(opts.board);
-  let generated = generateC(graph, board && toTarget(board));
+  const arena = opts.arena ?? "static";
+  let generated = generateC(graph, board && toTarget(board), {}, { arena });
   let stack: { bytes: number; complete: boolean } | null = null;
   let stackNote: string | null = null;
   if (board) {
@@ -125,7 +135,7 @@ export function compile(model: ModelSource, opts: CompileOptions = {}): CompileR
         if (!(err instanceof ToolMissingError)) throw err;
         stackNote = `the header states no stack bound: ${err.message}`;
       }
-      if (stack) generated = generateC(graph, toTarget(board), { stack });
+      if (stack) generated = generateC(graph, toTarget(board), { stack }, { arena });
     }
   }
   const files = opts.outDir === undefined ? null : writeGenerated(opts.outDir.replace("<name>", graph.name), graph.name, generated);
@@ -141,6 +151,7 @@ export function compile(model: ModelSource, opts: CompileOptions = {}): CompileR
     tableBytes: plan.tableBytes,
     tables: plan.tables.unique.length,
     arenaBytes: plan.arenaBytes,
+    arena: generated.arena,
     ops: { ...plan.totals, total: totalOps(plan.totals) },
     layers: graph.layers.length,
     stackBytes: stack?.bytes ?? null,
@@ -169,6 +180,8 @@ export interface VerifyApiOptions extends LoadModelOptions {
   workDir?: string;
   /** optimisation level of the firmware images (default -O2) */
   opt?: OptLevel;
+  /** verify the code of this arena mode (as compile's; default "static") */
+  arena?: ArenaMode;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -189,6 +202,7 @@ export async function verify(model: ModelSource, opts: VerifyApiOptions = {}): P
     seed: opts.seed ?? 1,
     workDir: opts.workDir,
     opt: opts.opt,
+    arena: opts.arena,
     onProgress: opts.onProgress,
   });
 }

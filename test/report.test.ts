@@ -189,7 +189,7 @@ describe("JUnit XML", () => {
   const verifyReport = (): VerifyReport => ({
     model: { name: "m", sha256: "ab".repeat(32) },
     sources: "generated",
-    build: { compiler: "arm-none-eabi-gcc 12.2.1", cflags: ["-mcpu=cortex-m4", "-O2"] },
+    build: { compiler: "arm-none-eabi-gcc 12.2.1", cflags: ["-mcpu=cortex-m4", "-O2"], arena: "static" },
     board: { name: "nucleo-f411re", core: "cortex-m4", clockHz: 100e6, qemuMachine: "mps2-an386", qemuCpu: "cortex-m4", flashBytes: 524288, ramBytes: 131072 },
     vectors: { total: 3, dataset: "mnist", datasetSamples: 1, edge: 1, random: 1 },
     passed: false,

@@ -1,6 +1,7 @@
 /** Option parsers and option groups shared by several commands. */
 import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { ARENA_MODES } from "../codegen/index.js";
 import { OPT_LEVELS } from "../firmware/build.js";
 import { DATASET_NAMES, parseSpec } from "../datasets/index.js";
 import { OUTPUT_FORMS, type OutputForm } from "../ir/outputs.js";
@@ -78,6 +79,18 @@ export function addOutputsOption(cmd: Command): Command {
     "--outputs <form>",
     "what predict returns: class (the index of the predicted class; needs a final argmax) or scores (one int8 score per class, the final argmax dropped; the header gives their scale and zero point). Default: the model's own output",
     outputsOption,
+  );
+}
+
+/** --arena: where the generated predict keeps its activations (src/codegen/generate.ts, ArenaMode). */
+export function addArenaOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option(
+      "--arena <mode>",
+      "static: one static arena in <name>.c, predict(in, out) (not reentrant); external: the caller's arena, predict(in, out, arena) with <NAME>_ARENA_BYTES / <NAME>_ARENA_ALIGN (reentrant, no static state)",
+    )
+      .choices([...ARENA_MODES])
+      .default("static"),
   );
 }
 

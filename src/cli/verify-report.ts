@@ -35,7 +35,7 @@ export function printVerifyReport(r: VerifyReport): void {
   }
   const i = r.instructions;
   console.log(`  instructions  ${i.mean} per inference (min ${i.min}, max ${i.max}; QEMU -icount, deterministic)`);
-  console.log(`  built with    ${r.build.compiler} ${r.build.cflags.join(" ")}`);
+  console.log(`  built with    ${r.build.compiler} ${r.build.cflags.join(" ")}${r.build.arena === "external" ? " (predict with the caller's arena: --arena external)" : ""}`);
   console.log(`  ops (plan)    ${r.plan.ops.total} per inference: ${r.plan.ops.lookups} lookups, ${r.plan.ops.minmax} min/max, ${r.plan.ops.macs} MACs, ${r.plan.ops.requants} requants, ${r.plan.ops.compares} compares`);
   console.log(
     `  flash         ${r.image.flashBytes} B of ${formatBytes(b.flashBytes)} (${pct(r.image.flashBytes / b.flashBytes)}): whole test image from the ELF, of which model constants ${r.plan.constBytes} B`,

@@ -63,6 +63,12 @@ export interface GeneratedModel {
   /** `<name>.h` */
   header: string;
   plan: Plan;
+  /**
+   * The arena as the header states it: for "external", the bytes (<NAME>_ARENA_BYTES, the plan's
+   * rounded up to whole words) and alignment (<NAME>_ARENA_ALIGN) the caller provides; for
+   * "static", the plan's bytes in the word-aligned static arena.
+   */
+  arena: { mode: ArenaMode; bytes: number; align: number };
 }
 
 /** Figures measured on a build of the model, for the header comment. */
@@ -125,7 +131,8 @@ export function generateC(graph: Graph, target?: CodegenTarget, measured: Measur
       size: shapeSize(layer.outputShape),
     })),
   });
-  return { source, header, plan };
+  const arena = external ? { mode: "external" as const, bytes: arenaWords * 4, align: EXTERNAL_ARENA_ALIGN } : { mode: "static" as const, bytes: plan.arenaBytes, align: 4 };
+  return { source, header, plan, arena };
 }
 
 const layerFunction = (layer: Layer) => `layer_${layer.id}`;

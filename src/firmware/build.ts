@@ -96,6 +96,14 @@ function render(template: string, data: Record<string, unknown>): string {
   return ejs.render(readFileSync(path, "utf8"), data, { filename: path });
 }
 
+/**
+ * True when the header declares `<name>_predict(const int8_t *in, int8_t *out, void *arena)`
+ * (`compile --arena external`), false for the static arena's `<name>_predict(in, out)`.
+ */
+export function predictTakesArena(header: string, modelName: string): boolean {
+  return new RegExp(`\\b${modelName}_predict\\s*\\(\\s*const int8_t \\*\\s*\\w+\\s*,\\s*int8_t \\*\\s*\\w+\\s*,\\s*void \\*\\s*\\w+\\s*\\)`).test(header);
+}
+
 function headerMacro(header: string, macro: string): number {
   const m = new RegExp(`^\\s*#\\s*define\\s+${macro}\\s+\\(?\\s*(\\d+)u?\\s*\\)?\\s*$`, "m").exec(header);
   if (!m) throw new CompileError("(header)", `the model header defines no numeric ${macro}`);
@@ -130,10 +138,12 @@ export function buildFirmware(opts: BuildFirmwareOptions): FirmwareBuild {
   const inputSize = headerMacro(opts.modelSources.h, `${NAME}_INPUT_SIZE`);
   const outputSize = headerMacro(opts.modelSources.h, `${NAME}_OUTPUT_SIZE`);
   const layerCount = headerMacro(opts.modelSources.h, `${NAME}_LAYER_COUNT`);
+  // `compile --arena external`: predict takes the caller's arena, which the harness then provides
+  const externalArena = predictTakesArena(opts.modelSources.h, modelName);
 
   const regions = linkRegions(board);
   const hex = (v: number) => `0x${v.toString(16).padStart(8, "0")}`;
-  const data = { board, name: modelName, NAME, mode, hex, flashLength: regions.flash.length, ramLength: regions.ram.length, stackMinBytes: opts.stackMinBytes ?? 1024 };
+  const data = { board, name: modelName, NAME, mode, externalArena, hex, flashLength: regions.flash.length, ramLength: regions.ram.length, stackMinBytes: opts.stackMinBytes ?? 1024 };
   writeFileSync(join(workDir, `${modelName}.c`), opts.modelSources.c);
   writeFileSync(join(workDir, `${modelName}.h`), opts.modelSources.h);
   writeFileSync(join(workDir, "sn_semihost.h"), render("semihost.h.ejs", data));

@@ -30,6 +30,7 @@ export {
   FIRMWARE_TEMPLATE_DIR,
   firmwareSizes,
   metaPath,
+  predictTakesArena,
   type BuildFirmwareOptions,
   type FirmwareBuild,
   type FirmwareMeta,

@@ -16,8 +16,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { firstMaxIndex } from "../kinds/argmax.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateC, toTarget } from "../codegen/index.js";
-import { buildFirmware, compilerVersion, firmwareCflags, fnv1a32, runFirmware, type Board, type FirmwareBuild, type FirmwareRun, type OptLevel, type VectorResult } from "../firmware/index.js";
+import { generateC, toTarget, type ArenaMode } from "../codegen/index.js";
+import { buildFirmware, compilerVersion, firmwareCflags, fnv1a32, predictTakesArena, runFirmware, type Board, type FirmwareBuild, type FirmwareRun, type OptLevel, type VectorResult } from "../firmware/index.js";
 import type { Graph } from "../ir/index.js";
 import { BudgetError, checkFit } from "../plan/fit.js";
 import { totalOps, type OpCounts } from "../plan/plan.js";
@@ -41,6 +41,8 @@ export interface VerifyOptions extends VectorOptions {
   extraCflags?: string[];
   /** optimisation level of both images (default -O2) */
   opt?: OptLevel;
+  /** generate the code for this arena mode (default "static"; given sources say theirs) */
+  arena?: ArenaMode;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -85,14 +87,19 @@ export interface VerifyReport {
   plan: { constBytes: number; tableBytes: number; arenaBytes: number; ops: OpCounts & { total: number } };
   stack: { usedBytes: number; availableBytes: number };
   /** how the images were built: compiler and the flags the model's C got */
-  build: { compiler: string; cflags: string[] };
+  build: {
+    compiler: string;
+    cflags: string[];
+    /** where predict's arena was: "static" in the model's C, or "external" (the harness's, refilled with a pattern per vector) */
+    arena: ArenaMode;
+  };
   /** firmware predictions against data set labels (only data set samples count) */
   accuracy: { dataset: string; correct: number; total: number; value: number } | null;
 }
 
 export async function verifyModel(opts: VerifyOptions): Promise<VerifyReport> {
   const { graph, board } = opts;
-  const generated = generateC(graph, toTarget(board));
+  const generated = generateC(graph, toTarget(board), {}, { arena: opts.arena ?? "static" });
   const problems = checkFit(generated.plan, board);
   if (problems.length) throw new BudgetError(problems);
 
@@ -167,7 +174,11 @@ export async function verifyModel(opts: VerifyOptions): Promise<VerifyReport> {
         ops: { ...generated.plan.totals, total: totalOps(generated.plan.totals) },
       },
       stack: { usedBytes: counted.stackBytesUsed, availableBytes: counted.stackBytesAvailable },
-      build: { compiler: compilerVersion(), cflags: [...firmwareCflags(board, opt), ...(extraCflags ?? [])] },
+      build: {
+        compiler: compilerVersion(),
+        cflags: [...firmwareCflags(board, opt), ...(extraCflags ?? [])],
+        arena: predictTakesArena(sources.h, graph.name) ? "external" : "static",
+      },
       accuracy: accuracyOf(plan.dataset, plan.vectors, counted.vectors.map((r) => r.output)),
     };
   } finally {

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { compile } from "../../api.js";
 import type { OutputForm } from "../../ir/outputs.js";
-import { addOutputsOption, modelArgument } from "../options.js";
+import type { ArenaMode } from "../../codegen/index.js";
+import { addArenaOption, addOutputsOption, modelArgument } from "../options.js";
 import { printJson } from "../output.js";
 
 export function registerCompile(program: Command): void {
@@ -12,9 +13,9 @@ export function registerCompile(program: Command): void {
     .option("-b, --board <name|file>", "board to size against and name in the header comment: a name (see `strongnet boards`) or a board JSON file")
     .option("-o, --out <dir>", "output directory", "build/<name>")
     .option("--json", "print a machine-readable summary instead of text");
-  addOutputsOption(cmd)
-    .action((modelPath: string, opts: { board?: string; out: string; json?: boolean; outputs?: OutputForm }) => {
-      const r = compile(modelPath, { board: opts.board, outputs: opts.outputs, outDir: opts.out });
+  addArenaOption(addOutputsOption(cmd))
+    .action((modelPath: string, opts: { board?: string; out: string; json?: boolean; outputs?: OutputForm; arena: ArenaMode }) => {
+      const r = compile(modelPath, { board: opts.board, outputs: opts.outputs, outDir: opts.out, arena: opts.arena });
       if (r.stackNote) console.error(`note: ${r.stackNote}`);
       const files = r.files!;
       const summary = {
@@ -26,6 +27,7 @@ export function registerCompile(program: Command): void {
         tableBytes: r.tableBytes,
         tables: r.tables,
         arenaBytes: r.arenaBytes,
+        arena: r.arena,
         ops: r.ops,
         layers: r.layers,
         stackBytes: r.stackBytes,
@@ -34,7 +36,8 @@ export function registerCompile(program: Command): void {
       if (opts.json) return printJson(summary);
       console.log(`compiled ${r.name} (${r.layers} layers)${r.board ? ` for ${r.board}` : ""}`);
       console.log(`  ${files.source}\n  ${files.header}`);
-      console.log(`  const data ${r.constBytes} B (${r.tables} tables), arena ${r.arenaBytes} B, ${r.ops.total} ops per inference`);
+      const arena = r.arena.mode === "external" ? `the caller's arena ${r.arena.bytes} B (${r.arena.align}-byte aligned)` : `arena ${r.arenaBytes} B`;
+      console.log(`  const data ${r.constBytes} B (${r.tables} tables), ${arena}, ${r.ops.total} ops per inference`);
       if (r.stackBytes !== null) console.log(`  stack of ${r.name}_predict: ${r.stackComplete ? "at most" : "at least"} ${r.stackBytes} B on ${r.board}`);
     });
 }

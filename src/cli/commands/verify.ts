@@ -9,8 +9,9 @@ import { BudgetError } from "../../plan/fit.js";
 import { fitFailureJUnit, renderJUnit, verifyJUnit } from "../../report/junit.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { verifyModel } from "../../verify/verify.js";
+import type { ArenaMode } from "../../codegen/index.js";
 import { EXIT, UsageError } from "../errors.js";
-import { addOptOption, addOutputsOption, addVectorOptions, modelArgument, SPEC_HELP } from "../options.js";
+import { addArenaOption, addOptOption, addOutputsOption, addVectorOptions, modelArgument, SPEC_HELP } from "../options.js";
 import { printJson } from "../output.js";
 import { verifyProgress } from "../progress.js";
 import { printVerifyReport } from "../verify-report.js";
@@ -36,6 +37,7 @@ interface VerifyFlags {
   junit?: string;
   outputs?: OutputForm;
   opt: OptLevel;
+  arena: ArenaMode;
 }
 
 export function registerVerify(program: Command): void {
@@ -49,7 +51,7 @@ export function registerVerify(program: Command): void {
     .option("--keep <dir>", "build the firmware in this directory and keep it (sources, ELF, map, build commands)")
     .option("--json", "print the full report as JSON")
     .option("--junit <file>", "also write JUnit XML for CI: one test case per check (fit, each vector, each layer, stack)");
-  addOptOption(addOutputsOption(cmd), "both images")
+  addArenaOption(addOptOption(addOutputsOption(cmd), "both images"))
     .addHelpText(
       "after",
       `
@@ -63,7 +65,8 @@ ${SPEC_HELP}
 Examples:
   strongnet verify models/mnist_demo.json --board nucleo-f411re --vectors 200
   strongnet verify digits.json --dataset data/digits_test.csv --vectors 50
-  strongnet verify model.tflite --inputs samples.npy --vectors 20`,
+  strongnet verify model.tflite --inputs samples.npy --vectors 20
+  strongnet verify mnist_strong --arena external   # the reentrant predict(in, out, arena)`,
     )
     .action(async (modelPath: string, opts: VerifyFlags) => {
       const graph = withOutputs(loadGraph(modelPath), opts.outputs);
@@ -81,6 +84,7 @@ Examples:
         seed: opts.seed,
         workDir: opts.keep,
         opt: opts.opt,
+        arena: opts.arena,
         onProgress: progress.onProgress,
       })
         .catch((err: unknown) => {
