@@ -224,6 +224,6 @@ describe.each(["bbc-microbit-v1", "nucleo-f411re"])("--arena external on %s", (b
     const r = buildAndRun(board, [strong, conv], shared, dir);
     expect(r.figures.isr_nested).toBeGreaterThan(0);
     expect(r.status).toBe(1);
-    expect(r.figures.main_failures + r.figures.isr_failures).toBeGreaterThan(0);
+    expect((r.figures.main_failures ?? 0) + (r.figures.isr_failures ?? 0)).toBeGreaterThan(0);
   });
 });
