@@ -36,9 +36,9 @@ function objectSections(objdump: string, object: string): Map<string, string> {
   return map;
 }
 
-/** The constant arrays the generated C defines: sn_tables and every `<layer>_<role>` array. */
+/** The constant arrays the generated C defines: sn_tables and every `<layer>_<role>` array (class names aside). */
 function constArrays(source: string): string[] {
-  return [...new Set([...source.matchAll(/^(?:static )?const (?:int8_t|uint8_t|int16_t|uint16_t|int32_t|uint32_t|char \*const) (\w+)\[/gm)].map((m) => m[1]!))];
+  return [...new Set([...source.matchAll(/^static const (?:int8_t|uint8_t|int16_t|uint16_t|int32_t|uint32_t) (\w+)\[/gm)].map((m) => m[1]!))];
 }
 
 function build(compiler: string, flags: string[], g: Graph, arena: ArenaMode, extra: string[]): string {
