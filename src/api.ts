@@ -21,8 +21,7 @@ import { outputIsClass } from "./kinds/argmax.js";
 import { BudgetError, checkFit } from "./plan/fit.js";
 import { totalOps, type OpCounts } from "./plan/plan.js";
 import type { BudgetLimits } from "./report/budget.js";
-import type { ReportProgress } from "./report/collect.js";
-import { createReport } from "./report/report.js";
+import { createReport, type ReportOptions } from "./report/report.js";
 import type { Report } from "./report/schema.js";
 import { predictStackBound } from "./report/stack-bound.js";
 import { verifyModel, type ProgressEvent, type VerifyReport } from "./verify/verify.js";
@@ -207,24 +206,19 @@ export async function verify(model: ModelSource, opts: VerifyApiOptions = {}): P
   });
 }
 
-export interface ReportApiOptions extends LoadModelOptions {
+/**
+ * The report's options (src/report/report.ts, ReportOptions) as the API takes them: a model
+ * source instead of a Graph, board references instead of Board objects, and the budget as
+ * plain limits. Everything else (vectors, dataset, inputs, seed, keepDir, opt, onProgress) is
+ * the report module's own option, with its type and documentation.
+ */
+export interface ReportApiOptions extends LoadModelOptions, Omit<ReportOptions, "graph" | "board" | "boards" | "budget"> {
   /** the board reported in detail (default: nucleo-f411re) */
   board?: BoardRef;
   /** more boards for the fit chart, or "all" */
   boards?: BoardRef[] | "all";
   /** limits for the detailed board, and per board by name */
   budget?: BudgetLimits & { boards?: Record<string, BudgetLimits> };
-  /** vectors verify runs per board (default 10) */
-  vectors?: number;
-  /** as verify's */
-  dataset?: string | null;
-  inputs?: string;
-  seed?: number;
-  /** keep the firmware builds in <keepDir>/<board> */
-  keepDir?: string;
-  /** optimisation level of the measured images (default -O2) */
-  opt?: OptLevel;
-  onProgress?: (event: ReportProgress) => void;
 }
 
 /**

@@ -18,11 +18,13 @@ export interface ReportOptions {
   /** more boards for the fit chart (the primary board is measured once) */
   boards?: Board[];
   budget: Budget;
+  /** vectors verify runs per board (default 10) */
   vectors?: number;
   /** data set SPEC of labelled test images, null for none, undefined: the model's metadata */
   dataset?: string | null;
   /** data set SPEC whose samples are fed instead (labels optional) */
   inputs?: string;
+  /** seed of the random vectors (default 1) */
   seed?: number;
   /** keep the firmware builds in <keepDir>/<board> */
   keepDir?: string;
