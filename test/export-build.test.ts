@@ -6,11 +6,11 @@
  * host against a stub Arduino core, prints exactly the reference interpreter's output.
  */
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exportPackage, type ExportBoard, type ExportedPackage } from "../src/export/index.js";
-import { shapeSize, type Graph } from "../src/ir/index.js";
+import { loadGraph, shapeSize, type Graph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 import { Rng } from "../src/util/random.js";
 import { exportBoards } from "./helpers/export-boards.js";
@@ -119,5 +119,24 @@ describe("exported sources on the host", () => {
     expect(parseOutputLine(out)).toEqual(Array.from(pkg.expectedOutput));
     expect(out).toContain("reference: match");
     expect(out).toMatch(/^micros: \d+ \(best \d+, no cycle counter on this core\)$/m);
+  });
+
+  it("--arena external: the sketch passes its own arena, and on the stub core prints the reference output", () => {
+    const graph = loadGraph(join(import.meta.dirname, "..", "models", "mnist_strong.json"));
+    const pkg = exportPackage(graph, join(tempDir("arduino-arena"), graph.name), { format: "arduino", board: boards[0]!, arena: "external" });
+    const src = join(pkg.dir, "src");
+    const sketch = join(pkg.dir, pkg.example, `${pkg.demoName}.ino`);
+    expect(readFileSync(sketch, "utf8")).toContain("static uint32_t arena[MNIST_STRONG_ARENA_BYTES / 4];");
+    const obj = join(pkg.dir, "model.o");
+    execFileSync("gcc", [...STRICT_FLAGS, "-c", "-o", obj, join(src, `${graph.name}.c`)], { stdio: "pipe" });
+    const exe = join(pkg.dir, "sketch");
+    execFileSync(
+      "g++",
+      [...CXX_FLAGS, "-DSTUB_HOSTED", "-I", ARDUINO_STUB_DIR, "-I", src, "-o", exe, "-x", "c++", sketch, "-x", "c++", join(ARDUINO_STUB_DIR, "stub-main.cpp"), "-x", "none", obj],
+      { stdio: "pipe" },
+    );
+    const out = execFileSync(exe, [], { encoding: "utf8" });
+    expect(parseOutputLine(out)).toEqual(Array.from(pkg.expectedOutput));
+    expect(out).toContain("reference: match");
   });
 });

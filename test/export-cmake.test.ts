@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultTestInput, exportPackage } from "../src/export/index.js";
+import { loadGraph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 import { exportBoards } from "./helpers/export-boards.js";
 import { parseOutputLine, randomGraph, tempDir } from "./helpers/export-fixtures.js";
@@ -29,6 +30,21 @@ describe("CMake package", () => {
     const out = execFileSync(join(build, `${graph.name}_example`), [], { encoding: "utf8" });
     const expected = Array.from(predict(graph, defaultTestInput(graph).values));
     expect(parseOutputLine(out)).toEqual(expected);
+    expect(out).toContain("reference: match");
+  }, 60_000);
+
+  it("--arena external: the example passes its own arena to predict(in, out, arena) and prints the reference output", () => {
+    const graph = loadGraph(join(import.meta.dirname, "..", "models", "mnist_strong.json"));
+    const pkg = exportPackage(graph, join(tempDir("cmake-arena"), graph.name), { format: "cmake", board: defaultBoard, arena: "external" });
+    const header = readFileSync(join(pkg.dir, "src", `${graph.name}.h`), "utf8");
+    expect(header).toContain("void mnist_strong_predict(const int8_t *in, int8_t *out, void *arena);");
+    expect(readFileSync(join(pkg.dir, "README.md"), "utf8")).toContain("void mnist_strong_predict(const int8_t *in, int8_t *out, void *arena);");
+    expect(readFileSync(join(pkg.dir, pkg.example), "utf8")).toContain("mnist_strong_predict(test_input, output, arena);");
+    const build = join(pkg.dir, "build");
+    execFileSync("cmake", ["-S", pkg.dir, "-B", build, "-DCMAKE_C_FLAGS=-Wall -Wextra -pedantic -Werror"], { stdio: "pipe" });
+    execFileSync("cmake", ["--build", build], { stdio: "pipe" });
+    const out = execFileSync(join(build, `${graph.name}_example`), [], { encoding: "utf8" });
+    expect(parseOutputLine(out)).toEqual(Array.from(predict(graph, defaultTestInput(graph).values)));
     expect(out).toContain("reference: match");
   }, 60_000);
 

@@ -5,7 +5,8 @@ import { loadGraph } from "../../ir/index.js";
 import { withOutputs, type OutputForm } from "../../ir/outputs.js";
 import { BudgetError, checkFit } from "../../plan/fit.js";
 import { generateC, toTarget } from "../../codegen/index.js";
-import { addOptOption, addOutputsOption, modelArgument } from "../options.js";
+import { addArenaOption, addOptOption, addOutputsOption, modelArgument } from "../options.js";
+import type { ArenaMode } from "../../codegen/index.js";
 import type { OptLevel } from "../../firmware/build.js";
 import { printJson } from "../output.js";
 
@@ -43,15 +44,15 @@ export function registerExport(program: Command): void {
     .addOption(new Option("-f, --format <format>", "package format").choices([...EXPORT_FORMATS]).default("arduino"))
     .option("-o, --out <dir>", "output directory (replaced atomically)", "build/<name>-<format>")
     .option("--json", "print a machine-readable summary instead of text");
-  addOptOption(addOutputsOption(cmd), "the model's C in the CMake and PlatformIO packages (Arduino uses its core's flags); default: none added", false);
+  addArenaOption(addOptOption(addOutputsOption(cmd), "the model's C in the CMake and PlatformIO packages (Arduino uses its core's flags); default: none added", false));
   addPackageOptions(cmd).action(
-    (modelPath: string, opts: PackageOptionValues & { board: string; format: ExportFormat; out: string; json?: boolean; outputs?: OutputForm; opt?: OptLevel }) => {
+    (modelPath: string, opts: PackageOptionValues & { board: string; format: ExportFormat; out: string; json?: boolean; outputs?: OutputForm; opt?: OptLevel; arena: ArenaMode }) => {
       const graph = withOutputs(loadGraph(modelPath), opts.outputs);
       const board = getBoard(opts.board);
       const problems = checkFit(generateC(graph, toTarget(board)).plan, board);
       if (problems.length) throw new BudgetError(problems);
       const dir = opts.out.replace("<name>", graph.name).replace("<format>", opts.format);
-      const pkg = exportPackage(graph, dir, { ...packageOptions(opts), format: opts.format, board, ...(opts.opt ? { opt: opts.opt } : {}) });
+      const pkg = exportPackage(graph, dir, { ...packageOptions(opts), format: opts.format, board, arena: opts.arena, ...(opts.opt ? { opt: opts.opt } : {}) });
       if (opts.json) return printJson({ model: graph.name, sha256: graph.hash, board: board.name, ...pkg, expectedOutput: Array.from(pkg.expectedOutput) });
       console.log(`exported ${graph.name} for ${board.name} (${opts.format} package): ${pkg.dir}`);
       for (const f of pkg.files) console.log(`  ${f}`);
