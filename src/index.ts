@@ -34,6 +34,7 @@ export { CompileError, EmulatorError, FirmwareTooLargeError, ToolMissingError } 
 export { ModelError } from "./format/errors.js";
 export { saveModelFile as saveModel } from "./format/load.js";
 export type { ModelFileInput as ModelFile } from "./format/schema.js";
+export type { ArenaMode } from "./codegen/index.js";
 export type { Graph } from "./ir/index.js";
 export type { OutputForm } from "./ir/outputs.js";
 export { bundledModels, MODELS_DIR, type BundledModel } from "./models/bundled.js";
