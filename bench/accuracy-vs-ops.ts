@@ -123,9 +123,12 @@ if (existsSync(previousPath)) {
   const previous = JSON.parse(readFileSync(previousPath, "utf8")) as { rows: Partial<Row>[] };
   for (const r of previous.rows.filter((x) => !datasets.includes(x.dataset!))) {
     // rows from before testImages was recorded: Fashion-MNIST's test split was always the official 10,000
-    rows.push({ testImages: r.dataset === "fashion-mnist" ? 10000 : 0, measured: "before 2026-11-28", ...r } as Row);
+    // (fields in the order of a fresh row, so a partial rerun leaves the kept rows' JSON unchanged)
+    rows.push({ ...r, testImages: r.testImages ?? (r.dataset === "fashion-mnist" ? 10000 : 0), measured: r.measured ?? "before 2026-11-28" } as Row);
   }
 }
+// keep the data sets in a fixed order in the JSON whichever ones this run measured
+rows.sort((a, b) => DATASET_ORDER.indexOf(a.dataset) - DATASET_ORDER.indexOf(b.dataset));
 const allDatasets = DATASET_ORDER.filter((d) => rows.some((r) => r.dataset === d));
 const testImagesOf = (d: DatasetName) => rows.find((r) => r.dataset === d)!.testImages;
 const label = (d: DatasetName) => (d === "mnist" ? "MNIST" : "Fashion-MNIST");

@@ -13,13 +13,45 @@ import { describe, expect, it } from "vitest";
 import { loadMnist } from "../src/datasets/index.js";
 import { serializeModel, parseModel } from "../src/format/load.js";
 import { buildGraph, encodeInt8 } from "../src/ir/index.js";
-import { runLayer } from "../src/reference/interpreter.js";
-import { splitValidation, validationIndices } from "../src/train/common.js";
+import { generateC } from "../src/codegen/index.js";
+import { withOutputs } from "../src/ir/outputs.js";
+import { predict, runLayer } from "../src/reference/interpreter.js";
+import { spreadSubset, splitValidation, validationIndices } from "../src/train/common.js";
 import { evaluateCandidates, flattenCandidates, fragmentTypes, generateCandidates } from "../src/train/fragments.js";
 import { modelNameFor, trainModel } from "../src/train/index.js";
 import { strongTables } from "../src/train/strong.js";
 
 const TINY = { train: 1500, test: 400 };
+
+/**
+ * The trained model's scores (its argmax dropped, as `compile --outputs scores` does), dequantized
+ * with metadata.outputQuantization, against the float twin's logits on the same test images:
+ * their correlation and the 99th percentile of |real - float| in units of the scale.
+ */
+function scoresAgainstFloat(r: Awaited<ReturnType<typeof trainModel>>): { scale: number; zeroPoint: number; correlation: number; p99Steps: number } {
+  const oq = r.model.metadata?.outputQuantization as { scale: number; zeroPoint: number };
+  expect(oq.scale).toBeGreaterThan(0);
+  const test = spreadSubset(loadMnist().test, TINY.test, "limited");
+  const scores = withOutputs(buildGraph(parseModel(r.model)), "scores");
+  const logits = r.floatTestScores!;
+  expect(logits).toHaveLength(test.count * 10);
+  const real: number[] = [];
+  test.images.forEach((img) => predict(scores, img).forEach((q) => real.push(oq.scale * (q - oq.zeroPoint))));
+  const n = real.length;
+  const mean = (v: ArrayLike<number>) => Array.from(v).reduce((s, x) => s + x, 0) / n;
+  const ma = mean(real);
+  const mb = mean(logits);
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (real[i]! - ma) * (logits[i]! - mb);
+    saa += (real[i]! - ma) ** 2;
+    sbb += (logits[i]! - mb) ** 2;
+  }
+  const steps = real.map((x, i) => Math.abs(x - logits[i]!) / oq.scale).sort((a, b) => a - b);
+  return { ...oq, correlation: sab / Math.sqrt(saa * sbb), p99Steps: steps[Math.floor(n * 0.99)]! };
+}
 const tinyStrong = (threads: number) =>
   trainModel({
     dataset: "mnist",
@@ -46,6 +78,11 @@ describe("strong network trainer", () => {
     const strong = graph.layers.find((l) => l.kind === "strong");
     expect(strong?.kind).toBe("strong");
     if (strong?.kind === "strong") for (const n of strong.neurons) expect(n.flat().length).toBeLessThanOrEqual(16);
+    // the int8 scores, dequantized with metadata.outputQuantization, are the float logits
+    const s = scoresAgainstFloat(a);
+    expect(s.zeroPoint).toBe(0);
+    expect(s.correlation).toBeGreaterThan(0.99);
+    expect(s.p99Steps).toBeLessThan(3);
     const b = await tinyStrong(1);
     expect(serializeModel(parseModel(b.model))).toBe(serializeModel(parseModel(a.model)));
   });
@@ -81,11 +118,20 @@ describe("strong network trainer", () => {
 
 describe("dense baseline trainer", () => {
   it("learns on a small subset and quantizes to dense int8 layers that agree with the float MLP", async () => {
-    const { model, metrics } = await trainModel({ dataset: "mnist", arch: "dense-mlp", seed: 3, hidden: [32], name: "tiny_dense", limit: TINY, dense: { epochs: 6 } });
+    const r = await trainModel({ dataset: "mnist", arch: "dense-mlp", seed: 3, hidden: [32], name: "tiny_dense", limit: TINY, dense: { epochs: 6 } });
+    const { model, metrics } = r;
     expect(model.layers.map((l) => l.kind)).toEqual(["dense", "dense", "argmax"]);
     expect(metrics.accuracy.int8Test).toBeGreaterThan(75);
     expect(metrics.accuracy.int8FloatAgreement).toBeGreaterThan(95);
     expect(metrics.plan.ops.macs).toBe(784 * 32 + 32 * 10);
+    // the logits' quantization is recorded, and the header of `--outputs scores` carries it
+    const s = scoresAgainstFloat(r);
+    expect(s.correlation).toBeGreaterThan(0.99);
+    expect(s.p99Steps).toBeLessThan(3);
+    const { header } = generateC(withOutputs(buildGraph(parseModel(model)), "scores"));
+    expect(header).not.toContain("records no real scale");
+    expect(/#define TINY_DENSE_OUTPUT_SCALE\s+(\S+)/.exec(header)?.[1]).toBe(`${Math.fround(s.scale).toPrecision(9)}f`);
+    expect(/#define TINY_DENSE_OUTPUT_ZERO_POINT\s+(\S+)/.exec(header)?.[1]).toBe("0");
   });
 });
 

@@ -126,6 +126,11 @@ export function planFigures(graph: Graph) {
 export interface TrainResult {
   model: ModelFileInput;
   metrics: Omit<TrainMetrics, "model" | "trainSeconds" | "threads">;
+  /**
+   * The float twin's class scores (logits) on the test split, image-major [test][classes]: what
+   * metadata.outputQuantization approximates (tests compare the dequantized int8 scores with them).
+   */
+  floatTestScores?: Float32Array;
 }
 
 /** Fraction of predictions equal to their labels. */

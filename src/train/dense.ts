@@ -47,10 +47,12 @@ export function trainDenseMlp(splits: DatasetSplits, opts: DenseOptions): TrainR
   });
   const model = quantizeMlp(mlp, xFit, opts, [h, w, c]);
   const graph = graphOf(model);
-  const floatTest = mlpPredict(mlp, pixelFeatures(splits.test));
+  const xTest = pixelFeatures(splits.test);
+  const floatTest = mlpPredict(mlp, xTest);
   const accuracy = measureAccuracy(graph, { test: splits.test, validation, fit }, floatTest, opts.onProgress);
   return {
     model,
+    floatTestScores: hiddenActivations(mlp, xTest, dims.length - 1),
     metrics: {
       arch: "dense-mlp",
       dataset: opts.datasetLabel,
@@ -66,17 +68,20 @@ export function trainDenseMlp(splits: DatasetSplits, opts: DenseOptions): TrainR
 /**
  * dense (ReLU via requant offset -128) ... -> dense (logits) -> argmax. Activation scales come
  * from the training inputs: the 99.9th percentile of each hidden layer maps to the top of int8.
+ * The logits' scale is recorded as metadata.outputQuantization (zero point 0).
  */
 function quantizeMlp(mlp: Mlp, xFit: Float32Array, opts: DenseOptions, shape: [number, number, number]): ModelFileInput {
   const layers: ModelFileInput["layers"] = [];
   let inputScale = PIXEL_SCALE;
   let input = "input";
   const L = mlp.dims.length - 1;
+  let logitScale = 1;
   for (let l = 0; l < L; l++) {
     const last = l === L - 1;
     const acts = hiddenActivations(mlp, xFit, l + 1);
     const outputScale = last ? quantile(absolute(acts), 0.999) / 127 : quantile(acts, 0.999) / 255;
     const q = quantizeAffine(mlp.weights[l]!, mlp.biases[l]!, mlp.dims[l + 1]!, mlp.dims[l]!, inputScale, outputScale || 1, last ? 0 : -128);
+    if (last) logitScale = outputScale || 1;
     const id = last ? "logits" : `hidden${l + 1}`;
     layers.push({ id, kind: "dense", input, units: mlp.dims[l + 1]!, weights: encodeInt8(q.weights), bias: Array.from(q.bias), requant: q.requant });
     input = id;
@@ -92,5 +97,7 @@ function quantizeMlp(mlp: Mlp, xFit: Float32Array, opts: DenseOptions, shape: [n
     tables: [],
     layers,
     output: "class",
+    // the logits' int8 quantization (what `compile --outputs scores` returns): real = scale * (q - zeroPoint)
+    metadata: { outputQuantization: { scale: logitScale, zeroPoint: 0 } },
   };
 }

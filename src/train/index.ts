@@ -68,7 +68,12 @@ export function userStrongDefaults(shape: [number, number, number]): StrongOverr
   return side >= 12 ? {} : side >= 7 ? { radii: [0, 1], step: 1 } : { radii: [0], step: 1 };
 }
 
-export async function trainModel(req: TrainRequest): Promise<{ model: ModelFileInput; metrics: TrainMetrics & { command?: string; inputConversion: string; split: { testRule: string } } }> {
+export async function trainModel(req: TrainRequest): Promise<{
+  model: ModelFileInput;
+  metrics: TrainMetrics & { command?: string; inputConversion: string; split: { testRule: string } };
+  /** the float twin's logits on the test split, [test][classes] (strong and dense-mlp) */
+  floatTestScores?: Float32Array;
+}> {
   const started = Date.now();
   const data = loadTrainingData(req.dataset, req.test);
   let splits = data.splits;
@@ -133,7 +138,7 @@ export async function trainModel(req: TrainRequest): Promise<{ model: ModelFileI
       builtBy: req.command ?? "strongnet train",
     },
   };
-  return { model, metrics };
+  return { model, metrics, floatTestScores: result.floatTestScores };
 }
 
 /** Writes MODEL.json and MODEL.metrics.json; returns the sidecar path. */

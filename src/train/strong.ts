@@ -22,7 +22,7 @@ import { encodeInt8 } from "../ir/index.js";
 import { tableFromFunction, toSummatorNeurons } from "../quantize/index.js";
 import { graphOf, measureAccuracy, percent, planFigures, splitValidation, VALIDATION_RULE, spreadSubset, type OnProgress, type TrainResult, accuracyOf } from "./common.js";
 import { flattenCandidates, fragmentTypes, levelThresholds, generateCandidates, type Candidate, type CandidateSet } from "./fragments.js";
-import { mlpPredict, rowTopK, trainMlp, type Mlp } from "./mlp.js";
+import { hiddenActivations, mlpPredict, rowTopK, trainMlp, type Mlp } from "./mlp.js";
 import { Pool } from "./parallel.js";
 import { absolute, quantile, quantizeAffine } from "./qlayers.js";
 
@@ -189,6 +189,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
   }
   return {
     model,
+    floatTestScores: hiddenActivations(sparse, fTest, 1),
     grown: chosen.length,
     metrics: {
       arch: "strong",
@@ -363,5 +364,7 @@ function buildModel(
       { id: "class", kind: "argmax", input: "classes" },
     ],
     output: "class",
+    // the scores' int8 quantization (what `compile --outputs scores` returns): real logit = scale * (q - zeroPoint)
+    metadata: { outputQuantization: { scale: outScale, zeroPoint: 0 } },
   };
 }
