@@ -96,7 +96,7 @@ describe("strongnet verify", () => {
     const dir = mkdtempSync(join(tmpdir(), "strongnet-cli-verify-"));
     const { source, header } = generateC(graph);
     // add 100000 to the first summator bias: that class score, and so the output, differs
-    const broken = source.replace(/(static const int32_t \w+_bias\[\d+\] = \{\s*)(-?\d+)/, (_, head: string, v: string) => `${head}${Number(v) + 100000}`);
+    const broken = source.replace(/(static const int32_t \w+_bias\[\d+\](?: SN_CONST_SECTION)? = \{\s*)(-?\d+)/, (_, head: string, v: string) => `${head}${Number(v) + 100000}`);
     expect(broken).not.toBe(source);
     writeFileSync(join(dir, `${graph.name}.c`), broken);
     writeFileSync(join(dir, `${graph.name}.h`), header);
