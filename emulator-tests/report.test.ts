@@ -152,6 +152,30 @@ describe("static stack bound >= painted stack, on every core", () => {
   }
 });
 
+describe("report --arena external", () => {
+  it("measures predict(in, out, arena): bit-exact, no arena in the model's RAM sections, the caller's arena counted at the plan's size", async () => {
+    const graph = buildGraph(parseModel(randomModel(21)));
+    const board = getBoard("nucleo-f411re");
+    const opts = { graph, board, vectors: 4, dataset: null, profileVectors: 1 } as const;
+    const [inside, external] = [await measureBoard(opts), await measureBoard({ ...opts, arena: "external" })];
+    expect(inside.verify.passed && external.verify.passed).toBe(true);
+    expect(inside.ram.model.arenaMode).toBe("static");
+    expect(external.ram.model.arenaMode).toBe("external");
+    // the static build's .bss.sn_arena is the plan's arena; the external one counts that many bytes
+    // for the caller's buffer, and its model has no static state of its own
+    expect(inside.ram.model.arena).toBe(inside.ram.model.arenaPlanned);
+    expect(external.ram.model.arena).toBe(inside.ram.model.arenaPlanned);
+    expect(external.ram.model.static).toBe(0);
+    expect(external.ram.model.total).toBe(external.ram.model.arena + external.ram.model.stack);
+  });
+
+  it("the CLI takes --arena and says where the arena is", () => {
+    const r = runCli(["report", MNIST, "--vectors", "2", "--arena", "external"]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/arena .*the caller passes to predict \(--arena external/);
+  });
+});
+
 describe("--boards all and budget files", () => {
   const model = writeModel(wideArenaModel());
 

@@ -239,6 +239,7 @@ export async function report(model: ModelSource, opts: ReportApiOptions = {}): P
     seed: opts.seed ?? 1,
     keepDir: opts.keepDir,
     opt: opts.opt,
+    arena: opts.arena,
     onProgress: opts.onProgress,
   });
 }

@@ -11,7 +11,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateC, toTarget } from "../codegen/index.js";
+import { generateC, toTarget, type ArenaMode } from "../codegen/index.js";
 import { buildFirmware, linkRegions, runFirmware, type Board, FirmwareTooLargeError, type OptLevel } from "../firmware/index.js";
 import { shapeSize, type Graph, type Layer } from "../ir/index.js";
 import { BudgetError, checkFit } from "../plan/fit.js";
@@ -37,6 +37,8 @@ export interface MeasureOptions {
   workDir?: string;
   /** optimisation level of the measured images (default -O2) */
   opt?: OptLevel;
+  /** the arena mode of the measured code (default "static") */
+  arena?: ArenaMode;
   onProgress?: (e: ReportProgress) => void;
 }
 
@@ -69,7 +71,8 @@ export function dedupedLayerTables(layer: Layer, plan: Plan): number[] {
 
 export async function measureBoard(opts: MeasureOptions): Promise<BoardReport> {
   const { graph, board } = opts;
-  const generated = generateC(graph, toTarget(board));
+  const arenaMode = opts.arena ?? "static";
+  const generated = generateC(graph, toTarget(board), {}, { arena: arenaMode });
   const problems = checkFit(generated.plan, board);
   if (problems.length) throw new BudgetError(problems);
   const ownDir = opts.workDir === undefined;
@@ -87,6 +90,7 @@ export async function measureBoard(opts: MeasureOptions): Promise<BoardReport> {
       workDir,
       extraCflags: ["-fstack-usage"],
       opt: opts.opt,
+      arena: arenaMode,
       onProgress: (e) => progress(e),
     });
 
@@ -108,6 +112,7 @@ export async function measureBoard(opts: MeasureOptions): Promise<BoardReport> {
       workDir,
       layerInstructions: graph.layers.map((_, i) => Math.round(profiled.vectors.reduce((s, v) => s + v.layerInstructions![i]!, 0) / profiled.vectors.length)),
       profiledVectors: vectors.length,
+      arenaMode,
     });
     progress({ stage: "analyse", done: 1, total: 1 });
     return report;
@@ -126,6 +131,7 @@ interface AnalyseInput {
   workDir: string;
   layerInstructions: number[];
   profiledVectors: number;
+  arenaMode: ArenaMode;
 }
 
 function analyse(a: AnalyseInput): BoardReport {
@@ -193,8 +199,11 @@ function analyse(a: AnalyseInput): BoardReport {
   const imageFlash = verify.image.text + verify.image.data;
 
   const ramSections = map.sections.filter((s) => s.size > 0 && s.name !== "*fill*" && inRam(s) && s.object === modelObject);
-  const arena = ramSections.filter((s) => s.name === ".bss.sn_arena").reduce((n, s) => n + s.size, 0);
-  const modelStatic = ramSections.reduce((n, s) => n + s.size, 0) - arena;
+  // --arena external: predict keeps no arena of its own; the caller's buffer of the plan's size
+  // (<NAME>_ARENA_BYTES) is the model's RAM all the same (the test harness's copy is not the model's)
+  const arenaSection = ramSections.filter((s) => s.name === ".bss.sn_arena").reduce((n, s) => n + s.size, 0);
+  const arena = a.arenaMode === "external" ? plan.arenaBytes : arenaSection;
+  const modelStatic = ramSections.reduce((n, s) => n + s.size, 0) - arenaSection;
 
   // Stack: the static bound (-fstack-usage frames over the disassembled call graph) and the painted peak.
   const stack = analyseStack(funcs, readStackUsage(a.workDir, "firmware-count.elf"));
@@ -210,6 +219,7 @@ function analyse(a: AnalyseInput): BoardReport {
   });
 
   const ramModel = {
+    arenaMode: a.arenaMode,
     arena,
     arenaPlanned: plan.arenaBytes,
     static: modelStatic,

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import { FirmwareTooLargeError, type Board, type OptLevel } from "../firmware/index.js";
+import type { ArenaMode } from "../codegen/index.js";
 import type { Graph } from "../ir/index.js";
 import { BudgetError } from "../plan/fit.js";
 import { STRONGNET_VERSION } from "../version.js";
@@ -30,6 +31,11 @@ export interface ReportOptions {
   keepDir?: string;
   /** optimisation level of the measured images (default -O2) */
   opt?: OptLevel;
+  /**
+   * measure the code of this arena mode (as compile's; default "static"). With "external" the
+   * arena is the caller's buffer, counted in the model's RAM at the plan's size.
+   */
+  arena?: ArenaMode;
   onProgress?: (e: ReportProgress) => void;
 }
 
@@ -47,6 +53,7 @@ export async function createReport(opts: ReportOptions): Promise<Report> {
       seed: opts.seed,
       workDir: opts.keepDir === undefined ? undefined : join(opts.keepDir, b.name),
       opt: opts.opt,
+      arena: opts.arena,
       onProgress: opts.onProgress,
     });
 

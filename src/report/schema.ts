@@ -110,7 +110,9 @@ export const BoardReportSchema = z.object({
   }),
   ram: z.object({
     model: z.object({
-      /** the activation arena in the ELF (.bss.sn_arena) */
+      /** "static": the arena is in the model's C (.bss.sn_arena); "external": the caller passes it to predict (reports without it are static) */
+      arenaMode: z.enum(["static", "external"]).default("static"),
+      /** the activation arena: in the ELF (.bss.sn_arena), or the caller's buffer of the plan's size (external) */
       arena: bytes,
       /** the arena the liveness plan computed; equal to `arena` */
       arenaPlanned: bytes,

@@ -58,7 +58,13 @@ export function flashRows(r: BoardReport): [string, string, string][] {
 export function ramRows(r: BoardReport): [string, string, string][] {
   const m = r.ram.model;
   return [
-    ["arena", formatBytes(m.arena), `activation arena (.bss.sn_arena; liveness plan ${m.arenaPlanned} B)`],
+    [
+      "arena",
+      formatBytes(m.arena),
+      m.arenaMode === "external"
+        ? `activation arena the caller passes to predict (--arena external: <NAME>_ARENA_BYTES, liveness plan ${m.arenaPlanned} B)`
+        : `activation arena (.bss.sn_arena; liveness plan ${m.arenaPlanned} B)`,
+    ],
     ["static", formatBytes(m.static), "other static data of the model"],
     ["stack", formatBytes(m.stack), `static bound of ${r.stack.static.model.path[0]?.name ?? "predict"} (-fstack-usage)${r.stack.static.model.complete ? "" : " INCOMPLETE"}`],
     ["total", formatBytes(m.total), `${m.total} B; plus the caller's input (${m.ioBytes.input} B) and output (${m.ioBytes.output} B) buffers`],

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { DEFAULT_BOARD, getBoard, loadBoards, type Board } from "../../firmware/boards.js";
 import type { OptLevel } from "../../firmware/build.js";
+import type { ArenaMode } from "../../codegen/index.js";
 import { loadGraph } from "../../ir/index.js";
 import { withOutputs, type OutputForm } from "../../ir/outputs.js";
 import { resolveBudget, BUDGET_FILE } from "../../report/budget.js";
@@ -11,7 +12,7 @@ import { renderText } from "../../report/render-text.js";
 import { createReport, failureLines } from "../../report/report.js";
 import { writeFileAtomic } from "../../util/fs.js";
 import { EXIT, UsageError } from "../errors.js";
-import { addOptOption, addOutputsOption, addVectorOptions, modelArgument, SPEC_HELP } from "../options.js";
+import { addArenaOption, addOptOption, addOutputsOption, addVectorOptions, modelArgument, SPEC_HELP } from "../options.js";
 import { printJson } from "../output.js";
 import { reportProgress } from "../progress.js";
 
@@ -33,6 +34,7 @@ interface ReportFlags {
   keep?: string;
   outputs?: OutputForm;
   opt: OptLevel;
+  arena: ArenaMode;
 }
 
 /** "all" or a comma-separated list of board names. */
@@ -68,7 +70,7 @@ export function registerReport(program: Command): void {
     .option("--max-latency-us <time>", "budget: most estimated latency per inference, e.g. 250us, 1.5ms, 250 (us)")
     .option("--budget <file>", `budget file (default: ./${BUDGET_FILE} when present)`)
     .option("--keep <dir>", "build the firmware in <dir>/<board> and keep it (ELF, map, .su files, build commands)");
-  addOptOption(addOutputsOption(cmd), "the measured images")
+  addArenaOption(addOptOption(addOutputsOption(cmd), "the measured images"))
     .addHelpText(
       "after",
       `
@@ -104,6 +106,7 @@ ${SPEC_HELP}`,
         seed: opts.seed,
         keepDir: opts.keep,
         opt: opts.opt,
+        arena: opts.arena,
         onProgress: progress.onProgress,
       }).finally(progress.stop);
       const markdown = opts.markdown === undefined ? undefined : renderMarkdown(report);
