@@ -18,7 +18,8 @@
  *   encoding z <= a_k, z >= a_k - M_k (1 - b_k), sum b_k = 1 (and mirrored for max), after
  *   dropping arguments that can never be the minimum (maximum) by their bounds;
  * - linear row + requantization: acc = bias + sum w x is exact; the unclamped requantized value
- *   u is an INTEGER variable with |u - (scale * acc + offset)| <= delta, where delta bounds the
+ *   u is a variable with |u - (scale * acc + offset)| <= delta (integer in the score layer, or
+ *   everywhere with `integerRounding`; continuous in hidden layers by default), where delta bounds the
  *   rounding error of the rule (single rounding and avgpool's rounded mean: 1/2; TFLite double
  *   rounding: 1/2 + 1/2^(right shift + 1), at most 1). Every true output satisfies it (a sound
  *   relaxation; with delta = 1/2 it is exact except at exact halves, where both neighbours are
@@ -72,6 +73,12 @@ export interface MilpOptions {
   timeLimit?: number;
   /** tables with more segments than this over an interval are relaxed (default 64) */
   segmentCap?: number;
+  /**
+   * Integer requantized values in hidden layers too (default false: only the score layer's are
+   * integer; hidden ones are continuous within the rounding slack, a sound relaxation with far
+   * fewer integer variables — the LP relaxation is the same, branching is cheaper).
+   */
+  integerRounding?: boolean;
 }
 
 export interface MilpResult {
@@ -260,7 +267,7 @@ export function roundingSlack(rule: RowRule): number {
   return 0.5;
 }
 
-function linearRow(b: Builder, l: FlatLinear, r: number, inputs: Bounded[], segmentCap: number): Bounded {
+function linearRow(b: Builder, l: FlatLinear, r: number, inputs: Bounded[], segmentCap: number, integerRounding: boolean): Bounded {
   // acc = bias + sum w x (exact), with its interval from the inputs' bounds
   let accLo = l.bias[r]!;
   let accHi = accLo;
@@ -281,7 +288,7 @@ function linearRow(b: Builder, l: FlatLinear, r: number, inputs: Bounded[], segm
   const delta = roundingSlack(rule) + 1e-9;
   const uLo = Math.ceil(scale * accLo + offset - delta);
   const uHi = Math.floor(scale * accHi + offset + delta);
-  const u = b.addVar(uLo, uHi, true);
+  const u = b.addVar(uLo, uHi, integerRounding);
   // offset - delta <= u - scale * (bias + sum w x) <= offset + delta
   const bias = l.bias[r]!;
   b.addLinear([[1, b.varExpr(u)], ...parts.map(([w, e]): [number, Expr] => [-scale * w, e])], offset - delta + scale * bias, offset + delta + scale * bias);
@@ -325,7 +332,7 @@ export interface Encoding {
 }
 
 /** Encodes the whole graph over the eps box around x0 (bounds from an IBP propagation). */
-export function encode(fg: FlatGraph, prop: Propagation, infinity: number, segmentCap = 64): Encoding {
+export function encode(fg: FlatGraph, prop: Propagation, infinity: number, segmentCap = 64, integerRounding = false): Encoding {
   const b = new Builder(infinity);
   const box = prop.boxes[0]!;
   const inputVar = new Int32Array(fg.inputSize).fill(-1);
@@ -348,7 +355,7 @@ export function encode(fg: FlatGraph, prop: Propagation, infinity: number, segme
       if (ibp.lo[n] === ibp.hi[n]) v = constant(ibp.lo[n]!);
       else if (l.kind === "table") v = b.table(l.table, values[n]!, segmentCap);
       else if (l.kind === "minmax") v = minMaxNeuron(b, l, n, values, segmentCap, lit, k);
-      else v = linearRow(b, l, n, values, segmentCap);
+      else v = linearRow(b, l, n, values, segmentCap, integerRounding || k === fg.scoreLayer);
       // IBP's bounds are sound (and may be tighter: shared-input enumeration)
       next.push({ e: v.e, lo: Math.max(v.lo, ibp.lo[n]!), hi: Math.min(v.hi, ibp.hi[n]!) });
     }
@@ -370,7 +377,7 @@ export function verifyMilp(solver: HighsSolver, fg: FlatGraph, x0: Int8Array, ep
   const seconds = () => Math.round((performance.now() - t0) / 10) / 100;
   if (certifiedClass(fg, prop, predicted)) return { ...base, status: "verified", byIbp: true, excludedByBounds: fg.classes - 1, seconds: seconds() };
 
-  const enc = encode(fg, prop, solver.infinity, opts.segmentCap ?? 64);
+  const enc = encode(fg, prop, solver.infinity, opts.segmentCap ?? 64, opts.integerRounding ?? false);
   const b = enc.builder;
   const c = predicted;
   const yc = enc.scores[c]!;
