@@ -125,8 +125,8 @@ async function measure(dataset: DatasetName, family: Family, path: string, sourc
 }
 
 if (values.replot) {
-  const saved = JSON.parse(readFileSync(join(RESULTS, "strong-vs-cnn.json"), "utf8")) as { models: Row[] };
-  writeFileAtomic(join(RESULTS, "strong-vs-cnn.svg"), plot(saved.models));
+  const saved = JSON.parse(readFileSync(join(RESULTS, "strong-vs-cnn.json"), "utf8")) as { models: Row[]; robustness?: RobRow[] };
+  writeFileAtomic(join(RESULTS, "strong-vs-cnn.svg"), plot(saved.models, saved.robustness ?? []));
   log("redrew bench/results/strong-vs-cnn.svg");
   process.exit(0);
 }
@@ -308,11 +308,15 @@ const md = [
 mkdirSync(RESULTS, { recursive: true });
 writeFileAtomic(join(RESULTS, "strong-vs-cnn.md"), md.join("\n"));
 writeFileAtomic(join(RESULTS, "strong-vs-cnn.json"), JSON.stringify({ board: BOARD.name, vectors: VECTORS, cnnEpochs: EPOCHS, models: rows, verdicts, robustnessSettings: { samples: ROB_SAMPLES, milpTimeLimit: MILP_TIME, queries: QUERIES, seed: 1, radii: RADII, adversarial: ADVERSARIAL }, robustness: robRows }, null, 2) + "\n");
-writeFileAtomic(join(RESULTS, "strong-vs-cnn.svg"), plot(rows));
+writeFileAtomic(join(RESULTS, "strong-vs-cnn.svg"), plot(rows, robRows));
 log("wrote bench/results/strong-vs-cnn.{md,json,svg}");
 
-/** Accuracy against M4 instructions (log scale), one panel per data set. */
-function plot(all: Row[]): string {
+/**
+ * Accuracy against M4 instructions (log scale), one panel per data set; below it, when measured,
+ * the robustness brackets: per data set and radius one bar per model, solid up to the
+ * MILP-verified accuracy (proved), light up to the upper bound (attacked, or verified + undecided).
+ */
+function plot(all: Row[], rob: RobRow[] = []): string {
   const W = 420;
   const H = 300;
   const pad = { l: 50, r: 110, t: 30, b: 40 };
@@ -336,5 +340,33 @@ function plot(all: Row[]): string {
     ].join("\n");
   });
   const legend = (Object.entries(colour) as [Family, string][]).map(([f, c], i) => `<circle cx="${20 + i * 90}" cy="${H - 6}" r="4" fill="${c}"/><text x="${28 + i * 90}" y="${H - 2}" font-size="10">${f}</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 10}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${panels.join("\n")}\n${legend.join("\n")}\n</svg>\n`;
+  const robH = rob.length ? 260 : 0;
+  const robPanel: string[] = [];
+  if (rob.length) {
+    const top = H + 20;
+    const groups = [...new Set(rob.map((r) => `${r.dataset}|${r.eps}`))];
+    const fam: Record<RobFamily, string> = { strong: "#d62728", cnn: "#2ca02c", "cnn-pgd": "#9467bd" };
+    const plotTop = top + 30;
+    const plotH = robH - 80;
+    const left = 50;
+    const groupW = (2 * W - left - 20) / groups.length;
+    const Y = (a: number) => plotTop + (1 - a / 100) * plotH;
+    robPanel.push(`<text x="${W}" y="${top + 14}" font-size="13" text-anchor="middle">robust accuracy (%), first ${rob[0]!.samples} test images: solid = proved (MILP-verified), light = up to the upper bound (attacked / undecided)</text>`);
+    robPanel.push(`<line x1="${left}" y1="${Y(0)}" x2="${2 * W - 20}" y2="${Y(0)}" stroke="black"/><line x1="${left}" y1="${Y(0)}" x2="${left}" y2="${Y(100)}" stroke="black"/>`);
+    for (const a of [0, 50, 100]) robPanel.push(`<text x="${left - 6}" y="${Y(a) + 4}" font-size="10" text-anchor="end">${a}</text>`);
+    groups.forEach((g, gi) => {
+      const [dataset, eps] = g.split("|");
+      const rs = rob.filter((r) => `${r.dataset}|${r.eps}` === g);
+      const x0 = left + gi * groupW;
+      const bw = (groupW - 40) / Math.max(rs.length, 1);
+      rs.forEach((r, i) => {
+        const x = x0 + 20 + i * bw;
+        robPanel.push(`<rect x="${x.toFixed(1)}" y="${Y(r.upper).toFixed(1)}" width="${(bw - 6).toFixed(1)}" height="${(Y(r.verified) - Y(r.upper)).toFixed(1)}" fill="${fam[r.family]}" fill-opacity="0.3"><title>${r.model}: [${r.verified}, ${r.upper}]</title></rect>`);
+        robPanel.push(`<rect x="${x.toFixed(1)}" y="${Y(r.verified).toFixed(1)}" width="${(bw - 6).toFixed(1)}" height="${(Y(0) - Y(r.verified)).toFixed(1)}" fill="${fam[r.family]}"/>`);
+      });
+      robPanel.push(`<text x="${(x0 + groupW / 2).toFixed(1)}" y="${Y(0) + 16}" font-size="11" text-anchor="middle">${dataset} ${eps}/255</text>`);
+    });
+    (Object.entries(fam) as [RobFamily, string][]).forEach(([f, c], i) => robPanel.push(`<rect x="${left + i * 110}" y="${top + robH - 22}" width="10" height="10" fill="${c}"/><text x="${left + 14 + i * 110}" y="${top + robH - 13}" font-size="10">${f}</text>`));
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 10 + (robH ? robH + 20 : 0)}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${panels.join("\n")}\n${legend.join("\n")}\n${robPanel.join("\n")}\n</svg>\n`;
 }
