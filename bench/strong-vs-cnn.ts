@@ -6,12 +6,24 @@
  * the verdict of each target of the issue, met or not.
  *
  *   npx tsx bench/strong-vs-cnn.ts [--vectors 20] [--cnn-epochs 3] [--reuse] [--replot]
+ *       [--robustness-samples 40] [--milp-time 8] [--queries 1000] [--robustness-only] [--datasets mnist,fashion-mnist]
  *
  * --replot redraws strong-vs-cnn.svg from strong-vs-cnn.json without measuring anything.
+ * --robustness-only keeps the accuracy / instruction rows of strong-vs-cnn.json and measures
+ * only the robustness section (the accuracy rows need the reference on 10,000 images per model and
+ * QEMU); --datasets limits the robustness section to some data sets (the others' rows are kept).
  *
  * Models: the shipped strong and dense models (models/), CNNs trained by
- * `strongnet train --arch cnn` (build/bench/<data>_cnn.json; --reuse keeps existing ones), and for
- * MNIST the ONNX model zoo's mnist-8 imported and quantized with 500 MNIST calibration images.
+ * `strongnet train --arch cnn` (bench/results/strong-vs-cnn-models/<data>_cnn.json; --reuse keeps
+ * existing ones), for MNIST the ONNX model zoo's mnist-8 imported and quantized with 500 MNIST
+ * calibration images, and for the robustness section the same CNNs trained with
+ * `--adversarial pgd` (bench/adversarial-cnn.ts, <data>_cnn_pgd.json).
+ *
+ * Robustness (issue 15, item 4): on the first --robustness-samples test images, at eps 26/255 and
+ * 77/255 (MNIST) and 8/255 (Fashion-MNIST), clean, attacked (upper bound), IBP-certified and
+ * MILP-verified (lower bounds; src/robustness/milp.ts, --milp-time seconds per sample and eps,
+ * undecided samples counted) accuracy of the strong network, the CNN and the adversarially
+ * trained CNN, with `strongnet robustness`'s evaluator (same attack, seed 1).
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -26,13 +38,27 @@ import { predict } from "../src/reference/interpreter.js";
 import { trainModel, writeTrained } from "../src/train/index.js";
 import { writeFileAtomic } from "../src/util/fs.js";
 import { verifyModel } from "../src/verify/verify.js";
+import { takeFirst } from "../src/datasets/index.js";
+import { evaluateRobustness, type ModelRobustness } from "../src/robustness/evaluate.js";
+import { loadMilpSolver } from "../src/robustness/milp.js";
+import { ADVERSARIAL, adversarialPath, MODELS, trainAdversarialCnn } from "./adversarial-cnn.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BUILD = join(ROOT, "build", "bench");
 const RESULTS = join(ROOT, "bench", "results");
 const { values } = parseArgs({
-  options: { vectors: { type: "string", default: "20" }, "cnn-epochs": { type: "string", default: "3" }, reuse: { type: "boolean", default: false }, replot: { type: "boolean", default: false } },
+  options: {
+    vectors: { type: "string", default: "20" }, "cnn-epochs": { type: "string", default: "3" }, reuse: { type: "boolean", default: false }, replot: { type: "boolean", default: false },
+    "robustness-samples": { type: "string", default: "40" }, "milp-time": { type: "string", default: "8" }, queries: { type: "string", default: "1000" },
+    "robustness-only": { type: "boolean", default: false }, "wait-models": { type: "string", default: "0" }, datasets: { type: "string", default: "mnist,fashion-mnist" },
+  },
 });
+const ROB_SAMPLES = Number(values["robustness-samples"]);
+const MILP_TIME = Number(values["milp-time"]);
+const QUERIES = Number(values.queries);
+const ROB_DATASETS = values.datasets!.split(",") as DatasetName[];
+/** the issue's radii, int8 pixel units (E/255) */
+const RADII: Record<DatasetName, number[]> = { mnist: [26, 77], "fashion-mnist": [8] };
 const VECTORS = Number(values.vectors);
 const EPOCHS = Number(values["cnn-epochs"]);
 const BOARD = getBoard("nucleo-f411re");
@@ -65,9 +91,9 @@ const argmax = (v: ArrayLike<number>): number => {
 };
 
 async function cnnModel(dataset: DatasetName): Promise<string> {
-  const out = join(BUILD, `${dataset.replace("-", "_")}_cnn.json`);
+  const out = join(MODELS, `${dataset.replace("-", "_")}_cnn.json`);
   if (values.reuse && existsSync(out)) return out;
-  mkdirSync(BUILD, { recursive: true });
+  mkdirSync(MODELS, { recursive: true });
   log(`training the ${dataset} CNN (${EPOCHS} epochs) ...`);
   const { model, metrics } = await trainModel({ dataset, arch: "cnn", seed: 1, name: `${dataset.replace("-", "_")}_cnn`, cnn: { epochs: EPOCHS }, command: `strongnet train --dataset ${dataset} --arch cnn --epochs ${EPOCHS} --seed 1` });
   writeTrained(out, model, metrics);
@@ -99,19 +125,103 @@ async function measure(dataset: DatasetName, family: Family, path: string, sourc
 }
 
 if (values.replot) {
-  const saved = JSON.parse(readFileSync(join(RESULTS, "strong-vs-cnn.json"), "utf8")) as { models: Row[] };
-  writeFileAtomic(join(RESULTS, "strong-vs-cnn.svg"), plot(saved.models));
+  const saved = JSON.parse(readFileSync(join(RESULTS, "strong-vs-cnn.json"), "utf8")) as { models: Row[]; robustness?: RobRow[] };
+  writeFileAtomic(join(RESULTS, "strong-vs-cnn.svg"), plot(saved.models, saved.robustness ?? []));
   log("redrew bench/results/strong-vs-cnn.svg");
   process.exit(0);
 }
 
+const saved = existsSync(join(RESULTS, "strong-vs-cnn.json"))
+  ? (JSON.parse(readFileSync(join(RESULTS, "strong-vs-cnn.json"), "utf8")) as { models: Row[]; robustness?: RobRow[]; robustnessSettings?: unknown })
+  : undefined;
 const rows: Row[] = [];
-for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
+if (values["robustness-only"]) {
+  if (!saved) throw new Error("--robustness-only needs bench/results/strong-vs-cnn.json");
+  rows.push(...saved.models);
+} else {
+  for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
+    const prefix = dataset === "mnist" ? "mnist" : "fashion";
+    rows.push(await measure(dataset, "strong", join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`));
+    rows.push(await measure(dataset, "dense", join(ROOT, "models", `${prefix}_dense.json`), `models/${prefix}_dense.json`));
+    rows.push(await measure(dataset, "cnn", await cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`));
+    if (dataset === "mnist") rows.push(await measure(dataset, "cnn", mnist8(), "ONNX model zoo mnist-8, imported, 500 calibration images"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// robustness: strong vs CNN vs adversarially trained CNN
+
+type RobFamily = "strong" | "cnn" | "cnn-pgd";
+interface RobRow {
+  dataset: DatasetName;
+  model: string;
+  family: RobFamily;
+  source: string;
+  eps: number;
+  samples: number;
+  clean: number;
+  attacked: number;
+  certified: number;
+  verified: number;
+  undecided: number;
+  falsifiedByMilp: number;
+  /** robust accuracy is within [verified, min(attacked, verified + undecided)] */
+  upper: number;
+  milps: number;
+  meanMilpSeconds: number | null;
+  seconds: number;
+}
+
+const robRows: RobRow[] = [];
+const solver = await loadMilpSolver();
+for (const dataset of ROB_DATASETS) {
   const prefix = dataset === "mnist" ? "mnist" : "fashion";
-  rows.push(await measure(dataset, "strong", join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`));
-  rows.push(await measure(dataset, "dense", join(ROOT, "models", `${prefix}_dense.json`), `models/${prefix}_dense.json`));
-  rows.push(await measure(dataset, "cnn", await cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`));
-  if (dataset === "mnist") rows.push(await measure(dataset, "cnn", mnist8(), "ONNX model zoo mnist-8, imported, 500 calibration images"));
+  const pgdPath = adversarialPath(dataset);
+  const a = ADVERSARIAL[dataset];
+  const models: [RobFamily, () => Promise<string>, string][] = [
+    ["strong", async () => join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`],
+    ["cnn", () => cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`],
+    ["cnn-pgd", () => pgdModel(dataset, pgdPath), `--arch cnn --adversarial pgd --pgd-eps ${a.eps} --pgd-steps ${a.steps}, ${a.epochs} epoch on ${a.trainImages} images`],
+  ];
+  const data = takeFirst(loadDataset(dataset).test, ROB_SAMPLES);
+  for (const [family, modelPath, source] of models) {
+    const path = await modelPath();
+    const graph = loadGraph(path);
+    log(`robustness ${dataset} ${graph.name}: ${data.count} images, eps ${RADII[dataset].join(", ")}, MILP ${MILP_TIME} s ...`);
+    const r: ModelRobustness = evaluateRobustness(graph, data, { eps: RADII[dataset], samples: ROB_SAMPLES, queries: QUERIES, seed: 1, milp: { solver, timeLimit: MILP_TIME } }, path);
+    for (const e of r.results) {
+      const m = e.milp!;
+      robRows.push({
+        dataset, model: graph.name, family, source, eps: e.eps, samples: r.samples,
+        clean: r.cleanAccuracy, attacked: e.attackedAccuracy, certified: e.certifiedAccuracy, verified: m.verifiedAccuracy,
+        undecided: m.undecided, falsifiedByMilp: m.falsifiedByMilp, upper: Math.min(e.attackedAccuracy, m.upperAccuracy),
+        milps: m.solved, meanMilpSeconds: m.meanSeconds, seconds: r.seconds,
+      });
+      log(`  eps ${e.eps}: clean ${r.cleanAccuracy}%, attacked ${e.attackedAccuracy}%, IBP ${e.certifiedAccuracy}%, MILP-verified ${m.verifiedAccuracy}% (${m.undecided} undecided, ${m.falsifiedByMilp} MILP counterexamples, ${m.solved} MILPs)`);
+    }
+    // keep partial results on disk while the bench runs
+    writeFileAtomic(join(BUILD_PARTIAL(), "strong-vs-cnn-robustness.partial.json"), JSON.stringify(robRows, null, 2));
+  }
+}
+
+/** The adversarially trained CNN: reused with --reuse (waiting up to --wait-models minutes for a training run in progress), else trained. */
+async function pgdModel(dataset: DatasetName, path: string): Promise<string> {
+  const deadline = Date.now() + Number(values["wait-models"]) * 60_000;
+  while (values.reuse && !existsSync(path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10_000));
+  if (!(values.reuse && existsSync(path))) await trainAdversarialCnn(dataset);
+  return path;
+}
+
+function BUILD_PARTIAL(): string {
+  mkdirSync(BUILD, { recursive: true });
+  return BUILD;
+}
+
+{
+  const now = existsSync(join(RESULTS, "strong-vs-cnn.json")) ? (JSON.parse(readFileSync(join(RESULTS, "strong-vs-cnn.json"), "utf8")) as { robustness?: RobRow[] }) : undefined;
+  robRows.unshift(...(now?.robustness ?? []).filter((r) => !ROB_DATASETS.includes(r.dataset)));
+  const order = (r: RobRow) => (r.dataset === "mnist" ? 0 : 1) * 1000 + r.eps;
+  robRows.sort((a, b) => order(a) - order(b));
 }
 
 interface Verdict {
@@ -136,11 +246,32 @@ for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
     detail: `${strong.model} ${strong.accuracy}%`,
   });
 }
-verdicts.push({
-  target: "robustness at eps 26/255, 77/255 (MNIST) and 8/255 (Fashion-MNIST): strong vs CNN vs adversarially trained CNN, with an exact (MILP) verifier",
-  met: false,
-  detail: "not measured yet (no --adversarial training, no MILP verifier)",
-});
+{
+  // Met when, at every radius, the strong network's PROVEN robust accuracy (MILP-verified, a lower
+  // bound) is above the plain CNN's attacked accuracy (an upper bound on its robust accuracy), i.e.
+  // strong is provably more robust than the CNN; the adversarially trained CNN is reported beside.
+  const cells: string[] = [];
+  let met = true;
+  let measured = true;
+  for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
+    for (const eps of RADII[dataset]) {
+      const at = (f: RobFamily) => robRows.find((r) => r.dataset === dataset && r.family === f && r.eps === eps);
+      const [st, cnn, pgd] = [at("strong"), at("cnn"), at("cnn-pgd")];
+      if (!st || !cnn || !pgd) {
+        measured = false;
+        continue;
+      }
+      const br = (r: RobRow) => `[${r.verified.toFixed(1)}, ${r.upper.toFixed(1)}]`;
+      if (!(st.verified > cnn.upper)) met = false;
+      cells.push(`${dataset} ${eps}/255: strong ${br(st)}, CNN ${br(cnn)}, PGD-CNN ${br(pgd)}`);
+    }
+  }
+  verdicts.push({
+    target: "robustness at eps 26/255, 77/255 (MNIST) and 8/255 (Fashion-MNIST): strong provably more robust than the CNN (strong's MILP-verified accuracy above the CNN's attacked accuracy) at every radius; adversarially trained CNN beside",
+    met: measured && met,
+    detail: measured ? `robust-accuracy brackets [verified, upper] in %, first ${ROB_SAMPLES} test images: ${cells.join("; ")}` : "not measured",
+  });
+}
 
 const md = [
   "# Strong networks against CNNs",
@@ -159,15 +290,33 @@ const md = [
   "",
   "![accuracy against M4 instructions](strong-vs-cnn.svg)",
   "",
+  "## Robustness: strong vs CNN vs adversarially trained CNN",
+  "",
+  `First ${ROB_SAMPLES} images of each official test split (a sample: the MILP verifier needs seconds per image), eps E = ±E/255 per pixel (int8 pixel units, clipped to the pixel range). ` +
+    `attacked: correct and not broken by the seeded int8 attack (${QUERIES} queries per sample and eps; an upper bound on robust accuracy). ` +
+    "IBP: correct and certified by interval bound propagation. MILP-verified: correct and proved robust by IBP or by an exact MILP over the int8 graph (HiGHS; one MILP per competing class, " +
+    `${MILP_TIME} s per sample and eps) — a lower bound. undecided: neither proved nor broken in time. MILP cex: counterexamples only the MILP found (confirmed on the reference). ` +
+    "True robust accuracy lies in [MILP-verified, upper], upper = min(attacked, MILP-verified + undecided).",
+  "",
+  "| data | eps | model | family | clean % | attacked % | IBP % | MILP-verified % | undecided | MILP cex | upper % | MILPs (mean s) |",
+  "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...robRows.map((r) => `| ${r.dataset} | ${r.eps}/255 | ${r.model} | ${r.family} | ${r.clean.toFixed(1)} | ${r.attacked.toFixed(1)} | ${r.certified.toFixed(1)} | ${r.verified.toFixed(1)} | ${r.undecided} | ${r.falsifiedByMilp} | ${r.upper.toFixed(1)} | ${r.milps} (${r.meanMilpSeconds ?? "-"}) |`),
+  "",
+  "Adversarially trained CNNs: " + (Object.entries(ADVERSARIAL) as [DatasetName, (typeof ADVERSARIAL)[DatasetName]][]).map(([d, a]) => `${d}: PGD eps ${a.eps}/255, ${a.steps} steps, ${a.epochs} epoch on ${a.trainImages.toLocaleString("en-US")} training images (bench/adversarial-cnn.ts)`).join("; ") + ".",
+  "",
 ];
 mkdirSync(RESULTS, { recursive: true });
 writeFileAtomic(join(RESULTS, "strong-vs-cnn.md"), md.join("\n"));
-writeFileAtomic(join(RESULTS, "strong-vs-cnn.json"), JSON.stringify({ board: BOARD.name, vectors: VECTORS, cnnEpochs: EPOCHS, models: rows, verdicts }, null, 2) + "\n");
-writeFileAtomic(join(RESULTS, "strong-vs-cnn.svg"), plot(rows));
+writeFileAtomic(join(RESULTS, "strong-vs-cnn.json"), JSON.stringify({ board: BOARD.name, vectors: VECTORS, cnnEpochs: EPOCHS, models: rows, verdicts, robustnessSettings: { samples: ROB_SAMPLES, milpTimeLimit: MILP_TIME, queries: QUERIES, seed: 1, radii: RADII, adversarial: ADVERSARIAL }, robustness: robRows }, null, 2) + "\n");
+writeFileAtomic(join(RESULTS, "strong-vs-cnn.svg"), plot(rows, robRows));
 log("wrote bench/results/strong-vs-cnn.{md,json,svg}");
 
-/** Accuracy against M4 instructions (log scale), one panel per data set. */
-function plot(all: Row[]): string {
+/**
+ * Accuracy against M4 instructions (log scale), one panel per data set; below it, when measured,
+ * the robustness brackets: per data set and radius one bar per model, solid up to the
+ * MILP-verified accuracy (proved), light up to the upper bound (attacked, or verified + undecided).
+ */
+function plot(all: Row[], rob: RobRow[] = []): string {
   const W = 420;
   const H = 300;
   const pad = { l: 50, r: 110, t: 30, b: 40 };
@@ -191,5 +340,33 @@ function plot(all: Row[]): string {
     ].join("\n");
   });
   const legend = (Object.entries(colour) as [Family, string][]).map(([f, c], i) => `<circle cx="${20 + i * 90}" cy="${H - 6}" r="4" fill="${c}"/><text x="${28 + i * 90}" y="${H - 2}" font-size="10">${f}</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 10}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${panels.join("\n")}\n${legend.join("\n")}\n</svg>\n`;
+  const robH = rob.length ? 260 : 0;
+  const robPanel: string[] = [];
+  if (rob.length) {
+    const top = H + 20;
+    const groups = [...new Set(rob.map((r) => `${r.dataset}|${r.eps}`))];
+    const fam: Record<RobFamily, string> = { strong: "#d62728", cnn: "#2ca02c", "cnn-pgd": "#9467bd" };
+    const plotTop = top + 30;
+    const plotH = robH - 80;
+    const left = 50;
+    const groupW = (2 * W - left - 20) / groups.length;
+    const Y = (a: number) => plotTop + (1 - a / 100) * plotH;
+    robPanel.push(`<text x="${W}" y="${top + 14}" font-size="13" text-anchor="middle">robust accuracy (%), first ${rob[0]!.samples} test images: solid = proved (MILP-verified), light = up to the upper bound (attacked / undecided)</text>`);
+    robPanel.push(`<line x1="${left}" y1="${Y(0)}" x2="${2 * W - 20}" y2="${Y(0)}" stroke="black"/><line x1="${left}" y1="${Y(0)}" x2="${left}" y2="${Y(100)}" stroke="black"/>`);
+    for (const a of [0, 50, 100]) robPanel.push(`<text x="${left - 6}" y="${Y(a) + 4}" font-size="10" text-anchor="end">${a}</text>`);
+    groups.forEach((g, gi) => {
+      const [dataset, eps] = g.split("|");
+      const rs = rob.filter((r) => `${r.dataset}|${r.eps}` === g);
+      const x0 = left + gi * groupW;
+      const bw = (groupW - 40) / Math.max(rs.length, 1);
+      rs.forEach((r, i) => {
+        const x = x0 + 20 + i * bw;
+        robPanel.push(`<rect x="${x.toFixed(1)}" y="${Y(r.upper).toFixed(1)}" width="${(bw - 6).toFixed(1)}" height="${(Y(r.verified) - Y(r.upper)).toFixed(1)}" fill="${fam[r.family]}" fill-opacity="0.3"><title>${r.model}: [${r.verified}, ${r.upper}]</title></rect>`);
+        robPanel.push(`<rect x="${x.toFixed(1)}" y="${Y(r.verified).toFixed(1)}" width="${(bw - 6).toFixed(1)}" height="${(Y(0) - Y(r.verified)).toFixed(1)}" fill="${fam[r.family]}"/>`);
+      });
+      robPanel.push(`<text x="${(x0 + groupW / 2).toFixed(1)}" y="${Y(0) + 16}" font-size="11" text-anchor="middle">${dataset} ${eps}/255</text>`);
+    });
+    (Object.entries(fam) as [RobFamily, string][]).forEach(([f, c], i) => robPanel.push(`<rect x="${left + i * 110}" y="${top + robH - 22}" width="10" height="10" fill="${c}"/><text x="${left + 14 + i * 110}" y="${top + robH - 13}" font-size="10">${f}</text>`));
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 10 + (robH ? robH + 20 : 0)}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${panels.join("\n")}\n${legend.join("\n")}\n${robPanel.join("\n")}\n</svg>\n`;
 }

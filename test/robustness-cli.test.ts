@@ -81,4 +81,24 @@ describe("strongnet robustness", () => {
     expect(readFileSync(join(dir, "r.md"), "utf8")).toMatch(/certified/);
     writeFileSync(join(dir, "done"), "");
   });
+
+  it("--verifier milp adds MILP-verified accuracy and undecided counts (JSON results[].milp) and refuses bad values", () => {
+    const bad = run("models/mnist_strong.json", "--verifier", "exact");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--verifier/);
+    expect(run("models/mnist_strong.json", "--verifier", "milp", "--milp-time", "0").stderr).toMatch(/--milp-time/);
+    const r = run("models/mnist_strong.json", "--samples", "10", "--eps", "4,8", "--queries", "200", "--verifier", "milp", "--milp-time", "3", "--json");
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      models: { verifier: string; clean: number; results: { eps: number; attacked: number; certified: number; milp: { verified: number; undecided: number; falsified: number; timeLimit: number } }[] }[];
+    };
+    const m = report.models[0]!;
+    expect(m.verifier).toBe("milp");
+    for (const x of m.results) {
+      expect(x.milp.timeLimit).toBe(3);
+      expect(x.certified).toBeLessThanOrEqual(x.milp.verified);
+      expect(x.milp.verified).toBeLessThanOrEqual(x.attacked);
+      expect(x.milp.verified + x.milp.undecided + x.milp.falsified).toBe(m.clean);
+    }
+  }, 120_000);
 });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildGraph } from "../src/ir/index.js";
 import { parseModel } from "../src/format/load.js";
-import { initCnn, lossAndGradients, type Cnn } from "../src/train/cnn.js";
+import { initCnn, inputGradient, lossAndGradients, pgdExample, type Cnn } from "../src/train/cnn.js";
 import { trainModel } from "../src/train/index.js";
 import { Rng } from "../src/util/random.js";
 import { makeDigits8, writeCsv } from "./helpers/digits8.js";
@@ -43,6 +43,51 @@ describe("CNN backpropagation", () => {
         expect(Math.abs(numeric - grad[i]!), `${what}[${i}]: numeric ${numeric}, backprop ${grad[i]}`).toBeLessThan(2e-3 + 0.02 * Math.abs(numeric));
       }
     }
+  });
+});
+
+describe("PGD for adversarial training (--adversarial pgd)", () => {
+  it("the input gradient matches central finite differences, and PGD examples stay in the box and raise the loss", () => {
+    const net = initCnn([6, 6, 2], [3, 4], 3, 3, 11);
+    const rng = new Rng(4);
+    const x = Float32Array.from({ length: 72 }, () => 0.2 + 0.6 * rng.next());
+    const { loss, gradient } = inputGradient(net, x, 2);
+    for (let k = 0; k < 10; k++) {
+      const i = rng.int(0, 71);
+      const h = 1e-2;
+      const up = Float32Array.from(x);
+      up[i]! += h;
+      const down = Float32Array.from(x);
+      down[i]! -= h;
+      const numeric = (inputGradient(net, up, 2).loss - inputGradient(net, down, 2).loss) / (2 * h);
+      expect(Math.abs(numeric - gradient[i]!), `input ${i}: numeric ${numeric}, backprop ${gradient[i]}`).toBeLessThan(2e-3 + 0.02 * Math.abs(numeric));
+    }
+    const eps = 0.1;
+    const adv = pgdExample(net, x, 2, eps, 0.04, 5, new Rng(1));
+    for (let i = 0; i < 72; i++) {
+      expect(Math.abs(adv[i]! - x[i]!)).toBeLessThanOrEqual(eps + 1e-6);
+      expect(adv[i]!).toBeGreaterThanOrEqual(0);
+      expect(adv[i]!).toBeLessThanOrEqual(1);
+    }
+    expect(inputGradient(net, adv, 2).loss).toBeGreaterThan(loss);
+    expect(Array.from(pgdExample(net, x, 2, eps, 0.04, 5, new Rng(1)))).toEqual(Array.from(adv));
+  });
+
+  it("trains seeded and deterministically on 8x8 digits, and records its settings", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sn-cnn-adv-"));
+    const train = join(dir, "train.csv");
+    const test = join(dir, "test.csv");
+    writeCsv(train, makeDigits8(60, 1));
+    writeCsv(test, makeDigits8(30, 2));
+    const run = () =>
+      trainModel({ dataset: `${train}:label=label:shape=8x8`, test: `${test}:label=label:shape=8x8`, arch: "cnn", seed: 1, name: "digits_cnn_pgd", cnn: { filters: [6, 12], kernel: 3, epochs: 15, adversarial: { method: "pgd", eps: 16, steps: 2 } } });
+    const a = await run();
+    const b = await run();
+    expect(JSON.stringify(a.model)).toBe(JSON.stringify(b.model));
+    expect(a.metrics.details).toMatchObject({ adversarial: { method: "pgd", eps: 16, steps: 2, stepSize: 20 } });
+    expect(a.model.description).toContain("--adversarial pgd");
+    console.log(`digits CNN, PGD eps 16/255: float ${a.metrics.accuracy.floatTest}%, int8 ${a.metrics.accuracy.int8Test}%`);
+    expect(a.metrics.accuracy.floatTest).toBeGreaterThan(50);
   });
 });
 

@@ -17,14 +17,17 @@ const fmt = (v: number) => v.toFixed(2);
 const fmtGain = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 function resultTable(m: ModelRobustness): string[] {
-  const rows = [["eps", "eps/255", "clean %", "attacked %", "certified %", "broken after (mean queries)"]];
+  const milp = m.verifier === "milp";
+  const rows = [["eps", "eps/255", "clean %", "attacked %", "certified %", ...(milp ? ["MILP-verified %", "undecided", "MILP falsified", "MILPs (mean s)"] : []), "broken after (mean queries)"]];
   for (const r of m.results) {
+    const v = r.milp;
     rows.push([
       String(r.eps),
       (r.eps / 255).toFixed(3),
       fmt(m.cleanAccuracy),
       fmt(r.attackedAccuracy),
       fmt(r.certifiedAccuracy),
+      ...(milp && v ? [fmt(v.verifiedAccuracy), String(v.undecided), String(v.falsifiedByMilp), `${v.solved} (${v.meanSeconds ?? "-"})`] : []),
       r.meanQueriesToBreak === null ? "-" : String(r.meanQueriesToBreak),
     ]);
   }
@@ -60,7 +63,7 @@ function lipschitzLines(l: LipschitzReport): string[] {
 export function formatText(report: RobustnessReport): string {
   const out: string[] = [];
   for (const m of report.models) {
-    out.push(`${m.model} on ${m.dataset}: ${m.samples} samples, ${m.queries} attack queries per sample and eps, seed ${m.seed}, ${m.seconds} s`);
+    out.push(`${m.model} on ${m.dataset}: ${m.samples} samples, ${m.queries} attack queries per sample and eps, seed ${m.seed}${m.verifier === "milp" ? `, MILP time limit ${m.results[0]?.milp?.timeLimit} s per sample` : ""}, ${m.seconds} s`);
     out.push(...resultTable(m).map((l) => `  ${l}`));
     out.push("  Lipschitz facts (L-infinity):");
     out.push(...lipschitzLines(m.lipschitz).map((l) => `    ${l}`));
@@ -77,7 +80,10 @@ export function formatMarkdown(report: RobustnessReport, title = "Adversarial ro
     "Attacked accuracy: correct on the clean image and not broken by the seeded L-infinity attack on the int8 model " +
       "(surrogate-gradient PGD, Square-attack random search and greedy coordinate search, every candidate scored on the int8 model, successes confirmed by the reference interpreter) — an upper bound on the true robust accuracy. " +
       "Certified accuracy: correct and proved robust by interval bound propagation through the int8 graph — a lower bound. " +
-      "certified <= attacked <= clean is checked on every sample.",
+      "certified <= attacked <= clean is checked on every sample." +
+      (report.models.some((m) => m.verifier === "milp")
+        ? " MILP-verified: correct and proved robust by IBP or by an exact mixed-integer program over the int8 graph (HiGHS) within the time limit — a lower bound at least as high as certified; undecided samples (time limit) are neither; MILP falsified: counterexamples only the MILP found, confirmed by the reference interpreter."
+        : ""),
     "",
   );
   if (report.models.length > 1) {

@@ -31,7 +31,29 @@ export interface CnnOptions {
   batchSize?: number;
   /** training images used for calibration (default 500) */
   calibrationSamples?: number;
+  /** adversarial training (Madry et al. 2018): train on PGD examples instead of the clean images */
+  adversarial?: AdversarialOptions;
   onProgress?: OnProgress;
+}
+
+/**
+ * PGD adversarial training on the float CNN: every training image is replaced by a projected
+ * gradient ascent example inside its L-infinity box of radius `eps` (int8 pixel units, E/255 of
+ * the [0, 1] range, clipped to [0, 1]): a seeded uniform random start, `steps` signed gradient
+ * steps of `stepSize` on the cross-entropy, each projected back to the box. The radius ramps up
+ * linearly over the first `rampFraction` of the SGD steps (default 0.2; small networks trained at
+ * the full MNIST radius from the start can stall at chance).
+ */
+export interface AdversarialOptions {
+  method: "pgd";
+  /** radius in int8 pixel units (E means E/255) */
+  eps: number;
+  /** PGD steps per training image (default 3) */
+  steps?: number;
+  /** step size in int8 pixel units (default 2.5 * eps / steps) */
+  stepSize?: number;
+  /** fraction of the SGD steps over which the radius ramps from 0 to eps (default 0.2) */
+  rampFraction?: number;
 }
 
 interface ConvStage {
@@ -178,8 +200,11 @@ const zeroGradients = (net: Cnn): Gradients => ({
   denseBias: new Float32Array(net.denseBias.length),
 });
 
-/** Adds one sample's cross-entropy gradients to `g`; returns its loss. */
-function backward(net: Cnn, t: Trace, label: number, g: Gradients): number {
+/**
+ * Adds one sample's cross-entropy gradients to `g` (parameters; skipped when null) and, when
+ * `dInput` is given, writes the gradient with respect to the input pixels there; returns the loss.
+ */
+function backward(net: Cnn, t: Trace, label: number, g: Gradients | null, dInput?: Float32Array): number {
   const k = t.features.length;
   const dLogits = Float32Array.from(t.probabilities);
   dLogits[label]! -= 1;
@@ -187,9 +212,9 @@ function backward(net: Cnn, t: Trace, label: number, g: Gradients): number {
   for (let o = 0; o < net.classes; o++) {
     const d = dLogits[o]!;
     if (d === 0) continue;
-    g.denseBias[o]! += d;
+    if (g) g.denseBias[o]! += d;
     for (let i = 0; i < k; i++) {
-      g.dense[o * k + i]! += d * t.features[i]!;
+      if (g) g.dense[o * k + i]! += d * t.features[i]!;
       dCur[i]! += d * net.dense[o * k + i]!;
     }
   }
@@ -201,13 +226,14 @@ function backward(net: Cnn, t: Trace, label: number, g: Gradients): number {
     const dRelu = new Float32Array(h * w * f);
     const am = t.argmax[si]!;
     for (let i = 0; i < am.length; i++) if (t.relu[si]![am[i]!]! > 0) dRelu[am[i]!]! += dCur[i]!;
-    dCur = convBackward(s, net.kernel, t.inputs[si]!, dRelu, g.stages[si]!, si > 0);
+    dCur = convBackward(s, net.kernel, t.inputs[si]!, dRelu, g ? g.stages[si]! : null, si > 0 || dInput !== undefined);
   }
+  if (dInput) dInput.set(dCur);
   return -Math.log(Math.max(t.probabilities[label]!, 1e-12));
 }
 
 /** Weight and bias gradients of a SAME conv; the input gradient when `needInput`. */
-function convBackward(s: ConvStage, k: number, x: Float32Array, dOut: Float32Array, g: { weights: Float32Array; bias: Float32Array }, needInput: boolean): Float32Array {
+function convBackward(s: ConvStage, k: number, x: Float32Array, dOut: Float32Array, g: { weights: Float32Array; bias: Float32Array } | null, needInput: boolean): Float32Array {
   const [h, w, c] = s.input;
   const f = s.filters;
   const pad = Math.floor((k - 1) / 2);
@@ -218,7 +244,7 @@ function convBackward(s: ConvStage, k: number, x: Float32Array, dOut: Float32Arr
       for (let o = 0; o < f; o++) {
         const d = dOut[base + o]!;
         if (d === 0) continue;
-        g.bias[o]! += d;
+        if (g) g.bias[o]! += d;
         for (let ky = 0; ky < k; ky++) {
           const iy = oy + ky - pad;
           if (iy < 0 || iy >= h) continue;
@@ -227,10 +253,8 @@ function convBackward(s: ConvStage, k: number, x: Float32Array, dOut: Float32Arr
             if (ix < 0 || ix >= w) continue;
             const xBase = (iy * w + ix) * c;
             const wBase = ((o * k + ky) * k + kx) * c;
-            for (let ci = 0; ci < c; ci++) {
-              g.weights[wBase + ci]! += d * x[xBase + ci]!;
-              if (needInput) dIn[xBase + ci]! += d * s.weights[wBase + ci]!;
-            }
+            if (g) for (let ci = 0; ci < c; ci++) g.weights[wBase + ci]! += d * x[xBase + ci]!;
+            if (needInput) for (let ci = 0; ci < c; ci++) dIn[xBase + ci]! += d * s.weights[wBase + ci]!;
           }
         }
       }
@@ -243,6 +267,32 @@ export function lossAndGradients(net: Cnn, x: Float32Array, label: number): { lo
   const g = zeroGradients(net);
   const loss = backward(net, forward(net, x), label, g);
   return { loss, gradients: g };
+}
+
+/** Cross-entropy loss of one sample and its gradient with respect to the input pixels. */
+export function inputGradient(net: Cnn, x: Float32Array, label: number): { loss: number; gradient: Float32Array } {
+  const gradient = new Float32Array(x.length);
+  const loss = backward(net, forward(net, x), label, null, gradient);
+  return { loss, gradient };
+}
+
+/**
+ * A PGD example for pixels x in [0, 1] (see AdversarialOptions), radius `eps` and step `step` in
+ * the [0, 1] scale, `steps` steps from a uniform random start drawn from `rng`.
+ */
+export function pgdExample(net: Cnn, x: Float32Array, label: number, eps: number, step: number, steps: number, rng: Rng): Float32Array {
+  const lo = Float32Array.from(x, (v) => Math.max(0, v - eps));
+  const hi = Float32Array.from(x, (v) => Math.min(1, v + eps));
+  const adv = Float32Array.from(x, (_, i) => lo[i]! + rng.next() * (hi[i]! - lo[i]!));
+  for (let t = 0; t < steps; t++) {
+    const { gradient } = inputGradient(net, adv, label);
+    for (let i = 0; i < adv.length; i++) {
+      const gi = gradient[i]!;
+      const v = adv[i]! + (gi > 0 ? step : gi < 0 ? -step : 0);
+      adv[i] = v < lo[i]! ? lo[i]! : v > hi[i]! ? hi[i]! : v;
+    }
+  }
+  return adv;
 }
 
 export function trainCnnFloat(data: Dataset, shape: [number, number, number], opts: CnnOptions): Cnn {
@@ -258,14 +308,22 @@ export function trainCnnFloat(data: Dataset, shape: [number, number, number], op
   const order = Array.from({ length: data.count }, (_, i) => i);
   const steps = epochs * Math.ceil(data.count / batch);
   let step = 0;
+  const adv = opts.adversarial;
+  const pgdSteps = adv?.steps ?? 3;
+  const pgdStep = adv ? (adv.stepSize ?? (2.5 * adv.eps) / pgdSteps) * PIXEL_SCALE : 0;
+  const ramp = Math.max(1, Math.round((adv?.rampFraction ?? 0.2) * steps));
+  const advRng = new Rng(opts.seed ^ 0x5eed0adf);
   for (let epoch = 0; epoch < epochs; epoch++) {
     rng.shuffle(order);
     for (let start = 0; start < data.count; start += batch) {
       const g = zeroGradients(net);
       const end = Math.min(data.count, start + batch);
+      const radius = adv ? adv.eps * PIXEL_SCALE * Math.min(1, (step + 1) / ramp) : 0;
       for (let b = start; b < end; b++) {
         const i = order[b]!;
-        backward(net, forward(net, pixels(data.images[i]!)), data.labels[i]!, g);
+        let x = pixels(data.images[i]!);
+        if (adv) x = pgdExample(net, x, data.labels[i]!, radius, pgdStep * (radius / (adv.eps * PIXEL_SCALE || 1)), pgdSteps, advRng);
+        backward(net, forward(net, x), data.labels[i]!, g);
       }
       const lr = 0.5 * lr0 * (1 + Math.cos((Math.PI * step++) / steps));
       const grads = [...g.stages.flatMap((s) => [s.weights, s.bias]), g.dense, g.denseBias];
@@ -334,7 +392,7 @@ export function trainCnn(splits: DatasetSplits, opts: CnnOptions): TrainResult {
     format: "strongnet-model",
     version: 1,
     name: opts.name,
-    description: `CNN baseline: ${filters.map((f) => `conv${net.kernel}x${net.kernel}x${f}-pool`).join("-")}-dense${net.classes} (ReLU), trained by strongnet train --arch cnn on ${opts.datasetLabel}, int8 after training.`,
+    description: `CNN baseline: ${filters.map((f) => `conv${net.kernel}x${net.kernel}x${f}-pool`).join("-")}-dense${net.classes} (ReLU), trained by strongnet train --arch cnn${opts.adversarial ? ` --adversarial pgd (eps ${opts.adversarial.eps}/255, ${opts.adversarial.steps ?? 3} steps)` : ""} on ${opts.datasetLabel}, int8 after training.`,
     input: { shape },
     tables: [],
     layers: [...q.layers, { id: "class", kind: "argmax", input: "logits" }],
@@ -354,7 +412,10 @@ export function trainCnn(splits: DatasetSplits, opts: CnnOptions): TrainResult {
       split: { fit: fit.count, validation: validation.count, test: splits.test.count, rule: VALIDATION_RULE },
       accuracy,
       plan: planFigures(graph),
-      details: { filters, kernel: net.kernel, epochs: opts.epochs ?? 3, learningRate: opts.learningRate ?? 0.03, l2: opts.l2 ?? 5e-4, calibrationSamples: calibration.count },
+      details: {
+        filters, kernel: net.kernel, epochs: opts.epochs ?? 3, learningRate: opts.learningRate ?? 0.03, l2: opts.l2 ?? 5e-4, calibrationSamples: calibration.count,
+        ...(opts.adversarial ? { adversarial: { method: "pgd", eps: opts.adversarial.eps, steps: opts.adversarial.steps ?? 3, stepSize: opts.adversarial.stepSize ?? (2.5 * opts.adversarial.eps) / (opts.adversarial.steps ?? 3), rampFraction: opts.adversarial.rampFraction ?? 0.2, unit: "int8 pixel units (E/255)" } } : {}),
+      },
     },
   };
 }

@@ -7,7 +7,7 @@ import { CONVERSION_RULE, DataError, loadTrainingData, type DatasetName } from "
 import { saveModelFile } from "../format/load.js";
 import { writeFileAtomic } from "../util/fs.js";
 import type { TrainMetrics, OnProgress } from "./common.js";
-import { trainCnn } from "./cnn.js";
+import { trainCnn, type AdversarialOptions } from "./cnn.js";
 import { trainDenseMlp } from "./dense.js";
 import { defaultThreads } from "./parallel.js";
 import { trainStrong, type StrongOptions } from "./strong.js";
@@ -40,7 +40,7 @@ export interface TrainRequest {
   strong?: StrongOverrides;
   dense?: { epochs?: number };
   /** cnn only: conv widths, kernel side, epochs */
-  cnn?: { filters?: number[]; kernel?: number; epochs?: number; learningRate?: number };
+  cnn?: { filters?: number[]; kernel?: number; epochs?: number; learningRate?: number; adversarial?: AdversarialOptions };
   onProgress?: OnProgress;
 }
 

@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { DATASET_NAMES, takeFirst } from "../../datasets/index.js";
 import { loadGraph, type Graph } from "../../ir/index.js";
 import { parseEpsList } from "../../robustness/eps.js";
+import { loadMilpSolver } from "../../robustness/milp.js";
 import { evaluateRobustness, SoundnessError, type ModelRobustness } from "../../robustness/evaluate.js";
 import { EPS_UNIT, formatMarkdown, formatText, plotSvg, type RobustnessReport } from "../../robustness/report.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -13,6 +14,17 @@ import { modelTestSamples, samplesFor } from "../../verify/vectors.js";
 
 export { parseEpsList };
 
+
+function verifierName(value: string): "ibp" | "milp" {
+  if (value === "ibp" || value === "milp") return value;
+  throw new InvalidArgumentError(`--verifier must be ibp or milp, got "${value}"`);
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 86400) throw new InvalidArgumentError(`--milp-time must be a number of seconds in (0, 86400], got "${value}"`);
+  return n;
+}
 
 function nonNegativeInt(name: string) {
   return (value: string): number => {
@@ -32,6 +44,8 @@ interface RobustnessFlags {
   json?: boolean;
   plot?: string;
   markdown?: string;
+  verifier: "ibp" | "milp";
+  milpTime: number;
 }
 
 function writeOut(path: string, text: string): void {
@@ -48,6 +62,8 @@ export function registerRobustness(program: Command): void {
     .option("-n, --samples <n>", "evaluate the first N test images (the command prints how many it used)", positiveInt("--samples"), 200)
     .option("--queries <n>", "attack budget: model evaluations per sample and eps", nonNegativeInt("--queries"), 2000)
     .option("--seed <n>", "seed of the attack", nonNegativeInt("--seed"), 1)
+    .option("--verifier <name>", "ibp: interval bounds only; milp: also an exact mixed-integer program per sample (HiGHS) where IBP does not certify and the attack does not break", verifierName, "ibp")
+    .option("--milp-time <s>", "--verifier milp: time limit per sample and eps in seconds (undecided after it)", positiveSeconds, 10)
     .option("--baseline <model>", "a second model (e.g. a dense baseline) evaluated with identical settings, side by side")
     .option("--json", "print the full report as JSON")
     .option("--plot <file>", "write an SVG plot of accuracy vs eps (clean / attacked / certified, every model)")
@@ -65,14 +81,22 @@ attacked   correct and not broken by a seeded L-infinity attack on the int8 mode
 certified  correct and proved robust by interval bound propagation through the int8 graph
            (tables, min/max, summators, requantization, argmax tie rule): a lower bound
 certified <= attacked <= clean is checked on every sample; a violation exits 1.
+MILP-verified (--verifier milp)  correct and proved robust by IBP or by an exact mixed-integer
+           program over the int8 graph (HiGHS, npm highs; tables, min/max, requantization with
+           its rounding, clamps, argmax tie rule), one per competing class within --milp-time
+           seconds per sample and eps; counterexamples are confirmed on the reference
+           interpreter. Samples neither proved nor broken in time are reported as undecided.
+           certified <= MILP-verified <= attacked is checked. JSON: results[].milp.
 
 Examples:
   strongnet robustness models/mnist_demo.json --eps 1,2,4,8,16 --samples 200
   strongnet robustness models/mnist_demo.json --baseline models/mnist_dense.json --plot robustness.svg --markdown robustness.md
   strongnet robustness digits.json --dataset data/digits_test.csv --eps 4,8
+  strongnet robustness models/mnist_strong.json --baseline models/mnist_dense.json --eps 8 --samples 100 --verifier milp --milp-time 10
 ${SPEC_HELP}`,
     )
-    .action((modelPath: string, opts: RobustnessFlags) => {
+    .action(async (modelPath: string, opts: RobustnessFlags) => {
+      const milp = opts.verifier === "milp" ? { solver: await loadMilpSolver(), timeLimit: opts.milpTime } : undefined;
       const graphs: [Graph, string][] = [[loadGraph(modelPath), modelPath]];
       if (opts.baseline !== undefined) graphs.push([loadGraph(opts.baseline), opts.baseline]);
       const first = graphs[0]![0];
@@ -99,7 +123,7 @@ ${SPEC_HELP}`,
             evaluateRobustness(
               g,
               data,
-              { eps: opts.eps, samples: opts.samples, queries: opts.queries, seed: opts.seed, onProgress: (done) => bar?.update(done) },
+              { eps: opts.eps, samples: opts.samples, queries: opts.queries, seed: opts.seed, milp, onProgress: (done) => bar?.update(done) },
               path,
             ),
           );

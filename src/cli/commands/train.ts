@@ -17,6 +17,9 @@ interface TrainFlags {
   hidden: number;
   filters: number[];
   epochs?: number;
+  adversarial?: "pgd";
+  pgdEps: number;
+  pgdSteps: number;
   threads?: number;
   json?: boolean;
 }
@@ -35,6 +38,12 @@ function filterList(value: string): number[] {
     throw new InvalidArgumentError(`--filters must be comma-separated counts 1..256 (e.g. 8,16), got "${value}"`);
   }
   return list;
+}
+
+function pgdEps(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 255) throw new InvalidArgumentError(`--pgd-eps must be an integer 1..255 (int8 pixel units, E/255), got "${value}"`);
+  return n;
 }
 
 function nonNegativeInt(name: string) {
@@ -56,6 +65,9 @@ export function registerTrain(program: Command): void {
     .option("--hidden <n>", "dense-mlp: hidden units", positiveInt("--hidden"), 128)
     .option("--filters <list>", "cnn: filters of each conv-pool stage, comma-separated", filterList, [8, 16])
     .option("--epochs <n>", "cnn: training epochs (default 3)", positiveInt("--epochs"))
+    .option("--adversarial <method>", "cnn: adversarial training; pgd = train on PGD examples (Madry et al.) instead of clean images", oneOf("--adversarial", ["pgd"] as const))
+    .option("--pgd-eps <E>", "cnn --adversarial pgd: radius in int8 pixel units, E means E/255 (ramped up over the first 20% of steps)", pgdEps, 26)
+    .option("--pgd-steps <K>", "cnn --adversarial pgd: PGD steps per training image (step size 2.5 E / K)", positiveInt("--pgd-steps"), 3)
     .option("-s, --seed <n>", "random seed (same seed, same model bytes)", nonNegativeInt("--seed"), 1)
     .option("--threads <n>", "worker threads (default: available cores, at most 4)", positiveInt("--threads"))
     .option("--name <id>", "model name (C identifier; default from the output file name)")
@@ -69,6 +81,7 @@ Examples:
   strongnet train --dataset fashion-mnist --budget-ops 10000 --seed 2 -o build/fashion.json
   strongnet train --dataset mnist --arch dense-mlp -o models/mnist_dense.json
   strongnet train --dataset mnist --arch cnn --filters 8,16 --epochs 3 -o build/mnist_cnn.json
+  strongnet train --dataset mnist --arch cnn --adversarial pgd --pgd-eps 77 --pgd-steps 3 --epochs 1 -o build/mnist_cnn_pgd.json
   strongnet train --dataset data/digits.csv --budget-ops 3000 -o build/digits.json
   strongnet train --dataset photos/ --arch dense-mlp --hidden 64 -o build/photos.json
   strongnet train --dataset x_train.npy,y_train.npy --test x_test.npy,y_test.npy -o build/m.json
@@ -79,7 +92,8 @@ What the trainers take:
   dense-mlp   any height, width and channel count, 2-256 classes
   cnn         conv-pool stages (5x5 SAME, ReLU, 2x2 max pool) then dense; images of at least 4x4, any
               channel count, 2-256 classes; trained in float, int8 after training (calibrated like
-              an imported float ONNX model)
+              an imported float ONNX model); --adversarial pgd trains on PGD examples of radius
+              --pgd-eps (int8 pixel units) instead of the clean images, seeded and deterministic
   Validation is a seeded, class-stratified 10% of the training split; the test split is only measured.
   The int8 rule and the data set are stated in the model's metadata (inputQuantization,
   inputConversion, datasetSpec) so verify, report and robustness find and convert the test split the same way.
@@ -88,7 +102,8 @@ ${SPEC_HELP}`,
     .action(async (opts: TrainFlags) => {
       const name = opts.name ?? modelNameFor(opts.out);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`--name must be a C identifier, got "${name}"`);
-      const archOptions = { strong: `--budget-ops ${opts.budgetOps}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.epochs ? ` --epochs ${opts.epochs}` : ""}` };
+      if (opts.adversarial && opts.arch !== "cnn") throw new InvalidArgumentError(`--adversarial applies to --arch cnn only, got --arch ${opts.arch}`);
+      const archOptions = { strong: `--budget-ops ${opts.budgetOps}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.epochs ? ` --epochs ${opts.epochs}` : ""}${opts.adversarial ? ` --adversarial ${opts.adversarial} --pgd-eps ${opts.pgdEps} --pgd-steps ${opts.pgdSteps}` : ""}` };
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
         archOptions[opts.arch], `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
       const bar = trainProgress(!opts.json);
@@ -101,7 +116,11 @@ ${SPEC_HELP}`,
           seed: opts.seed,
           budgetOps: opts.budgetOps,
           hidden: [opts.hidden],
-          cnn: { filters: opts.filters, ...(opts.epochs ? { epochs: opts.epochs } : {}) },
+          cnn: {
+            filters: opts.filters,
+            ...(opts.epochs ? { epochs: opts.epochs } : {}),
+            ...(opts.adversarial ? { adversarial: { method: opts.adversarial, eps: opts.pgdEps, steps: opts.pgdSteps } } : {}),
+          },
           name,
           threads: opts.threads,
           command,
