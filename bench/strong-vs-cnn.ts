@@ -6,12 +6,14 @@
  * the verdict of each target of the issue, met or not.
  *
  *   npx tsx bench/strong-vs-cnn.ts [--vectors 20] [--cnn-epochs 3] [--reuse] [--replot]
- *       [--robustness-samples 40] [--milp-time 8] [--queries 1000] [--robustness-only] [--datasets mnist,fashion-mnist]
+ *       [--robustness-samples 40] [--milp-time 8] [--queries 1000] [--robustness-only | --accuracy-only] [--datasets mnist,fashion-mnist]
  *
  * --replot redraws strong-vs-cnn.svg from strong-vs-cnn.json without measuring anything.
  * --robustness-only keeps the accuracy / instruction rows of strong-vs-cnn.json and measures
  * only the robustness section (the accuracy rows need the reference on 10,000 images per model and
  * QEMU); --datasets limits the robustness section to some data sets (the others' rows are kept).
+ * --accuracy-only is the converse: it measures the accuracy / instruction rows and keeps every
+ * robustness row of strong-vs-cnn.json (e.g. after a kernel change).
  *
  * Models: the shipped strong and dense models (models/), CNNs trained by
  * `strongnet train --arch cnn` (bench/results/strong-vs-cnn-models/<data>_cnn.json; --reuse keeps
@@ -50,13 +52,14 @@ const { values } = parseArgs({
   options: {
     vectors: { type: "string", default: "20" }, "cnn-epochs": { type: "string", default: "3" }, reuse: { type: "boolean", default: false }, replot: { type: "boolean", default: false },
     "robustness-samples": { type: "string", default: "40" }, "milp-time": { type: "string", default: "8" }, queries: { type: "string", default: "1000" },
-    "robustness-only": { type: "boolean", default: false }, "wait-models": { type: "string", default: "0" }, datasets: { type: "string", default: "mnist,fashion-mnist" },
+    "robustness-only": { type: "boolean", default: false }, "accuracy-only": { type: "boolean", default: false }, "wait-models": { type: "string", default: "0" }, datasets: { type: "string", default: "mnist,fashion-mnist" },
   },
 });
 const ROB_SAMPLES = Number(values["robustness-samples"]);
 const MILP_TIME = Number(values["milp-time"]);
 const QUERIES = Number(values.queries);
-const ROB_DATASETS = values.datasets!.split(",") as DatasetName[];
+/** --accuracy-only measures no robustness: every data set's robustness rows are kept from the JSON */
+const ROB_DATASETS = values["accuracy-only"] ? [] : (values.datasets!.split(",") as DatasetName[]);
 /** the issue's radii, int8 pixel units (E/255) */
 const RADII: Record<DatasetName, number[]> = { mnist: [26, 77], "fashion-mnist": [8] };
 const VECTORS = Number(values.vectors);
@@ -173,7 +176,7 @@ interface RobRow {
 }
 
 const robRows: RobRow[] = [];
-const solver = await loadMilpSolver();
+const solver = ROB_DATASETS.length ? await loadMilpSolver() : undefined;
 for (const dataset of ROB_DATASETS) {
   const prefix = dataset === "mnist" ? "mnist" : "fashion";
   const pgdPath = adversarialPath(dataset);
@@ -188,7 +191,7 @@ for (const dataset of ROB_DATASETS) {
     const path = await modelPath();
     const graph = loadGraph(path);
     log(`robustness ${dataset} ${graph.name}: ${data.count} images, eps ${RADII[dataset].join(", ")}, MILP ${MILP_TIME} s ...`);
-    const r: ModelRobustness = evaluateRobustness(graph, data, { eps: RADII[dataset], samples: ROB_SAMPLES, queries: QUERIES, seed: 1, milp: { solver, timeLimit: MILP_TIME } }, path);
+    const r: ModelRobustness = evaluateRobustness(graph, data, { eps: RADII[dataset], samples: ROB_SAMPLES, queries: QUERIES, seed: 1, milp: { solver: solver!, timeLimit: MILP_TIME } }, path);
     for (const e of r.results) {
       const m = e.milp!;
       robRows.push({
@@ -307,7 +310,7 @@ const md = [
 ];
 mkdirSync(RESULTS, { recursive: true });
 writeFileAtomic(join(RESULTS, "strong-vs-cnn.md"), md.join("\n"));
-writeFileAtomic(join(RESULTS, "strong-vs-cnn.json"), JSON.stringify({ board: BOARD.name, vectors: VECTORS, cnnEpochs: EPOCHS, models: rows, verdicts, robustnessSettings: { samples: ROB_SAMPLES, milpTimeLimit: MILP_TIME, queries: QUERIES, seed: 1, radii: RADII, adversarial: ADVERSARIAL }, robustness: robRows }, null, 2) + "\n");
+writeFileAtomic(join(RESULTS, "strong-vs-cnn.json"), JSON.stringify({ board: BOARD.name, vectors: VECTORS, cnnEpochs: EPOCHS, models: rows, verdicts, robustnessSettings: values["accuracy-only"] && saved?.robustnessSettings ? saved.robustnessSettings : { samples: ROB_SAMPLES, milpTimeLimit: MILP_TIME, queries: QUERIES, seed: 1, radii: RADII, adversarial: ADVERSARIAL }, robustness: robRows }, null, 2) + "\n");
 writeFileAtomic(join(RESULTS, "strong-vs-cnn.svg"), plot(rows, robRows));
 log("wrote bench/results/strong-vs-cnn.{md,json,svg}");
 
