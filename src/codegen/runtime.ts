@@ -30,6 +30,8 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "requantize.c", name: "sn_requantize" },
   { file: "requantize_double_right.c", name: "sn_requantize_double_right" },
   { file: "requantize_double.c", name: "sn_requantize_double" },
+  { file: "requantize_double_x4.c", name: "sn_requantize_double_x4" },
+  { file: "requantize_single_x4.c", name: "sn_requantize_single_x4" },
   { file: "clamp.c", name: "sn_clamp" },
   { file: "read_padded.c", name: "sn_read_padded" },
   { file: "simd_s8.c", name: "sn_load_s8x4" },

@@ -11,7 +11,7 @@ import type { LayerCommon, Requant } from "../ir/types.js";
 import { windowOutput, type Window2d } from "../ir/window.js";
 import { requantizedOps } from "../plan/ops.js";
 import { convolutionRows, runConvolution, windowFields, windowOfSpec, windowVars, type Taps } from "./shared/convolution.js";
-import { columnScratchBytes, PACKED_WEIGHTS_COMMENT, packedFilterWeights } from "./conv2d.js";
+import { columnScratchBytes, mveFilterWeights, PACKED_WEIGHTS_COMMENT, packedFilterWeights } from "./conv2d.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
 import { activationTables, checkRequantized, lowerPerChannel, requantizedFields, requantVars, type PerChannel } from "./shared/requantized.js";
 
@@ -71,7 +71,13 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
 
   lower: (layer) => [
     asConvolution(layer)
-      ? { role: "weights", ctype: "int8_t", values: packedFilterWeights(layer.depthMultiplier, taps1(layer), (o, k) => layer.weights[k * layer.depthMultiplier + o]!), comment: PACKED_WEIGHTS_COMMENT }
+      ? {
+          role: "weights",
+          ctype: "int8_t",
+          values: packedFilterWeights(layer.depthMultiplier, taps1(layer), (o, k) => layer.weights[k * layer.depthMultiplier + o]!),
+          mveValues: mveFilterWeights(layer.depthMultiplier, taps1(layer), (o, k) => layer.weights[k * layer.depthMultiplier + o]!),
+          comment: PACKED_WEIGHTS_COMMENT,
+        }
       : { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[ky][kx][out channel]" },
     { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output channel" },
     ...lowerPerChannel(layer),
