@@ -19,3 +19,4 @@
 #ifndef SN_MVE
 #define SN_MVE 0
 #endif
+

@@ -19,6 +19,7 @@ export const RUNTIME_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "
 /** The runtime files, in the order they are pasted, each with the name that marks a use. */
 export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "mve.h", name: "SN_MVE" },
+  { file: "mve_in_order.h", name: "SN_MVE_IN_ORDER" },
   { file: "lookup.h", name: "SN_LOOKUP" },
   { file: "code.h", name: "SN_CODE" },
   { file: "lookup_input.h", name: "SN_LOOKUP_INPUT" },

@@ -78,7 +78,13 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
           mveValues: mveFilterWeights(layer.depthMultiplier, taps1(layer), (o, k) => layer.weights[k * layer.depthMultiplier + o]!),
           comment: PACKED_WEIGHTS_COMMENT,
         }
-      : { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[ky][kx][out channel]" },
+      : {
+          role: "weights",
+          ctype: "int8_t",
+          values: layer.weights,
+          ...(layer.depthMultiplier === 1 ? { mveValues: depthwiseMveWeights(layer) } : {}),
+          comment: "[ky][kx][out channel]; for the Helium (MVE) kernel [group of 4 channels][ky][kx][channel of the group]",
+        },
     { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output channel" },
     ...lowerPerChannel(layer),
   ],
@@ -143,6 +149,24 @@ function rowRing(layer: DepthwiseConv2dLayer) {
  * The int32 sums of one output pixel's channels, after the ring: the DSP kernel (four channels a
  * word, depth multiplier 1) finishes every sum before it requantizes any.
  */
+/**
+ * The weights in the order the Helium (MVE) kernel reads them (depthwise_conv2d.c.ejs, depth
+ * multiplier 1): channels in groups of four, each group's taps (ky, kx) one after the other with
+ * the group's four weights per tap, so a group's loads are one pointer plus small constant
+ * offsets; the last channels % 4 channels (fewer lanes) are a group of their own at the end.
+ */
+export function depthwiseMveWeights(layer: DepthwiseConv2dLayer): Int8Array {
+  const channels = layer.outputShape[2];
+  const taps = layer.kernel[0] * layer.kernel[1];
+  const packed = new Int8Array(layer.weights.length);
+  let i = 0;
+  for (let first = 0; first < channels; first += 4) {
+    const lanes = Math.min(4, channels - first);
+    for (let k = 0; k < taps; k++) for (let c = first; c < first + lanes; c++) packed[i++] = layer.weights[k * channels + c]!;
+  }
+  return packed;
+}
+
 function sumsBytes(layer: DepthwiseConv2dLayer): number {
   const channels = layer.inputShape[2];
   return layer.depthMultiplier === 1 && channels % 4 === 0 ? 4 * channels : 0;

@@ -69,7 +69,7 @@ const conv =
   });
 
 const depthwise =
-  (kernel: [number, number], opts: { depthMultiplier?: number; stride?: [number, number]; dilation?: [number, number]; padding?: [number, number, number, number]; perChannel?: boolean } = {}) =>
+  (kernel: [number, number], opts: { depthMultiplier?: number; stride?: [number, number]; dilation?: [number, number]; padding?: [number, number, number, number]; perChannel?: boolean; requant?: (rng: Rng, channels: number) => RequantSpec } = {}) =>
   (rng: Rng, inC: number) => {
     const outC = inC * (opts.depthMultiplier ?? 1);
     return {
@@ -81,7 +81,7 @@ const depthwise =
       padding: opts.padding ?? [0, 0, 0, 0],
       padValue: rng.int(-128, 127),
       weights: weights(rng, kernel[0] * kernel[1] * outC),
-      ...requant(rng, outC, opts.perChannel ?? false),
+      ...(opts.requant ? opts.requant(rng, outC) : requant(rng, outC, opts.perChannel ?? false)),
     };
   };
 
@@ -128,6 +128,10 @@ export const CONV_CASES: ConvCase[] = [
           }),
         ],
       })),
+      // the Helium depthwise kernel: four channels a vector and a predicated tail of 1, 2 or 3
+      { name: "depthwise, 7 channels, double rounding near +-2^31 (four lanes and a tail of 3)", input: [5, 6, 7] as Shape, layers: [depthwise([3, 3], { padding: [1, 1, 1, 1], requant: extremeRequant("double", cycle(31, 62)) })] },
+      { name: "depthwise, 9 channels, single rounding, halves (a tail of 1)", input: [4, 5, 9] as Shape, layers: [depthwise([3, 2], { stride: [1, 2], padding: [1, 0, 1, 1], requant: (rng: Rng, channels: number): RequantSpec => ({ bias: Array.from({ length: channels }, () => rng.int(-3000, 3000)), requant: { multiplier: 2 ** 30, shift: 40, offset: rng.int(-20, 20), rounding: "single" }, perChannel: { multiplier: Array.from({ length: channels }, () => rng.pick([2 ** 30, 2 ** 29, 3 * 2 ** 28])), shift: Array.from({ length: channels }, cycle(32, 40)) } }) })] },
+      { name: "depthwise, 10 channels, single rounding with shift 31 (the lanes' scalar rule, a tail of 2)", input: [4, 4, 10] as Shape, layers: [depthwise([2, 3], { padding: [0, 1, 1, 1], requant: extremeRequant("single", cycle(31, 34)) })] },
       // acc * 2^(31 - shift) must fit int32: |acc| < 2^20 for shifts down to 20
       { name: "requantization: double rounding's left shifts (shifts 20..31)", input: [4, 3, 8] as Shape, layers: [conv(13, [1, 1], { requant: extremeRequant("double", cycle(20, 31), (rng) => rng.int(-(2 ** 18), 2 ** 18)) })] },
     ];
