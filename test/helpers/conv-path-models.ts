@@ -6,10 +6,12 @@
  * (the last pixel paired with itself), per-channel double rounding with fused ranges, depthwise
  * on one channel (the convolution route), four channels per word and a channel tail, depth
  * multipliers, in-place depthwise. Weights and biases are drawn at the int8 / accumulator
- * extremes on purpose. The last cases aim at the requantization (the four-lane Helium forms
- * against the scalar rule): accumulators next to +-2^31, every right shift of both roundings,
- * multipliers 1 and 2^31 - 1, double rounding's left shifts, single rounding's shift 31 (scalar
- * on every core) and 32.
+ * extremes on purpose. Average pooling cases cover its Helium path (int16 and int32 lanes,
+ * channel tails, padding, a clamped range). The last cases aim at the requantization (the
+ * four-lane Helium forms against the scalar rule): accumulators next to +-2^31, every right shift
+ * of both roundings, multipliers 1 and 2^31 - 1, power-of-two multipliers (many halves), double
+ * rounding's left shifts, single rounding's shift 31 (scalar on every core) and 32, and the
+ * Helium depthwise kernel's channel tails.
  */
 import type { ModelFileInput } from "../../src/format/schema.js";
 import { encodeInt8 } from "../../src/ir/index.js";
@@ -85,6 +87,17 @@ const depthwise =
     };
   };
 
+/** average pooling (its Helium path sums eight channels per int16 vector, or four per int32 one) */
+const avgpool =
+  (pool: [number, number], opts: { stride?: [number, number]; padding?: [number, number, number, number]; range?: [number, number] } = {}) =>
+  () => ({
+    kind: "avgpool" as const,
+    pool,
+    stride: opts.stride ?? [1, 1],
+    ...(opts.padding ? { padding: opts.padding } : {}),
+    ...(opts.range ? { min: opts.range[0], max: opts.range[1] } : {}),
+  });
+
 /** pointwise layers after a first layer, so their input is an arena tensor (in place possible) */
 export const CONV_CASES: ConvCase[] = [
   { name: "pointwise direct, 8 channels, odd pixels", input: [3, 5, 8], layers: [conv(6, [1, 1]), conv(4, [1, 1], { perChannel: true })] },
@@ -132,6 +145,10 @@ export const CONV_CASES: ConvCase[] = [
       { name: "depthwise, 7 channels, double rounding near +-2^31 (four lanes and a tail of 3)", input: [5, 6, 7] as Shape, layers: [depthwise([3, 3], { padding: [1, 1, 1, 1], requant: extremeRequant("double", cycle(31, 62)) })] },
       { name: "depthwise, 9 channels, single rounding, halves (a tail of 1)", input: [4, 5, 9] as Shape, layers: [depthwise([3, 2], { stride: [1, 2], padding: [1, 0, 1, 1], requant: (rng: Rng, channels: number): RequantSpec => ({ bias: Array.from({ length: channels }, () => rng.int(-3000, 3000)), requant: { multiplier: 2 ** 30, shift: 40, offset: rng.int(-20, 20), rounding: "single" }, perChannel: { multiplier: Array.from({ length: channels }, () => rng.pick([2 ** 30, 2 ** 29, 3 * 2 ** 28])), shift: Array.from({ length: channels }, cycle(32, 40)) } }) })] },
       { name: "depthwise, 10 channels, single rounding with shift 31 (the lanes' scalar rule, a tail of 2)", input: [4, 4, 10] as Shape, layers: [depthwise([2, 3], { padding: [0, 1, 1, 1], requant: extremeRequant("single", cycle(31, 34)) })] },
+      { name: "avgpool 3x3 stride 2 padded, 13 channels (a vector of 8 and a tail of 5), clamped", input: [7, 6, 13] as Shape, layers: [avgpool([3, 3], { stride: [2, 2], padding: [1, 1, 1, 1], range: [-100, 90] })] },
+      { name: "avgpool 2x2 on 3 channels (a tail only)", input: [4, 5, 3] as Shape, layers: [avgpool([2, 2])] },
+      { name: "avgpool 16x17 window, 272 values (int32 lanes), 6 channels", input: [16, 17, 6] as Shape, layers: [avgpool([16, 17])] },
+      { name: "avgpool 25x5 on 64 channels (tiny_kws' last pooling)", input: [25, 5, 64] as Shape, layers: [avgpool([25, 5])] },
       // acc * 2^(31 - shift) must fit int32: |acc| < 2^20 for shifts down to 20
       { name: "requantization: double rounding's left shifts (shifts 20..31)", input: [4, 3, 8] as Shape, layers: [conv(13, [1, 1], { requant: extremeRequant("double", cycle(20, 31), (rng) => rng.int(-(2 ** 18), 2 ** 18)) })] },
     ];
