@@ -151,18 +151,19 @@ function rowRing(layer: DepthwiseConv2dLayer) {
  */
 /**
  * The weights in the order the Helium (MVE) kernel reads them (depthwise_conv2d.c.ejs, depth
- * multiplier 1): channels in groups of four, each group's taps (ky, kx) one after the other with
- * the group's four weights per tap, so a group's loads are one pointer plus small constant
- * offsets; the last channels % 4 channels (fewer lanes) are a group of their own at the end.
+ * multiplier 1): channels in groups of eight while eight remain, then one group of four if four
+ * remain, then the last channels % 4; each group's taps (ky, kx) one after the other with the
+ * group's weights per tap, so a group's loads are one pointer plus small constant offsets.
  */
 export function depthwiseMveWeights(layer: DepthwiseConv2dLayer): Int8Array {
   const channels = layer.outputShape[2];
   const taps = layer.kernel[0] * layer.kernel[1];
   const packed = new Int8Array(layer.weights.length);
   let i = 0;
-  for (let first = 0; first < channels; first += 4) {
-    const lanes = Math.min(4, channels - first);
+  for (let first = 0; first < channels; ) {
+    const lanes = channels - first >= 8 ? 8 : Math.min(4, channels - first);
     for (let k = 0; k < taps; k++) for (let c = first; c < first + lanes; c++) packed[i++] = layer.weights[k * channels + c]!;
+    first += lanes;
   }
   return packed;
 }

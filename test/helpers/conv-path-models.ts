@@ -141,7 +141,10 @@ export const CONV_CASES: ConvCase[] = [
           }),
         ],
       })),
-      // the Helium depthwise kernel: four channels a vector and a predicated tail of 1, 2 or 3
+      // the Helium depthwise kernel: eight channels (int16 lanes), then four, then a predicated
+      // tail of 1, 2 or 3
+      { name: "depthwise, 13 channels, double rounding, halves (eight, four and a tail of 1)", input: [5, 4, 13] as Shape, layers: [depthwise([3, 3], { padding: [1, 1, 1, 1], stride: [2, 1], requant: (rng: Rng, channels: number): RequantSpec => ({ bias: Array.from({ length: channels }, () => rng.int(-3000, 3000)), requant: { multiplier: 2 ** 30, shift: 40, offset: rng.int(-20, 20), rounding: "double" }, perChannel: { multiplier: Array.from({ length: channels }, () => rng.pick([2 ** 30, 2 ** 29, 3 * 2 ** 28])), shift: Array.from({ length: channels }, cycle(31, 40)) } }) })] },
+      { name: "depthwise, 16 channels, per-tensor single rounding (two eights)", input: [4, 4, 16] as Shape, layers: [depthwise([2, 2], { padding: [0, 0, 1, 1] })] },
       { name: "depthwise, 7 channels, double rounding near +-2^31 (four lanes and a tail of 3)", input: [5, 6, 7] as Shape, layers: [depthwise([3, 3], { padding: [1, 1, 1, 1], requant: extremeRequant("double", cycle(31, 62)) })] },
       { name: "depthwise, 9 channels, single rounding, halves (a tail of 1)", input: [4, 5, 9] as Shape, layers: [depthwise([3, 2], { stride: [1, 2], padding: [1, 0, 1, 1], requant: (rng: Rng, channels: number): RequantSpec => ({ bias: Array.from({ length: channels }, () => rng.int(-3000, 3000)), requant: { multiplier: 2 ** 30, shift: 40, offset: rng.int(-20, 20), rounding: "single" }, perChannel: { multiplier: Array.from({ length: channels }, () => rng.pick([2 ** 30, 2 ** 29, 3 * 2 ** 28])), shift: Array.from({ length: channels }, cycle(32, 40)) } }) })] },
       { name: "depthwise, 10 channels, single rounding with shift 31 (the lanes' scalar rule, a tail of 2)", input: [4, 4, 10] as Shape, layers: [depthwise([2, 3], { padding: [0, 1, 1, 1], requant: extremeRequant("single", cycle(31, 34)) })] },
