@@ -67,6 +67,13 @@ describe("runtime files", () => {
     }
   });
 
+  it("compile on their own with arm-none-eabi-gcc for a Cortex-M55 (their Helium / MVE code) under the strict flags", () => {
+    for (const file of files) {
+      const flags = ["-mcpu=cortex-m55", "-mthumb", "-mfloat-abi=hard", ...STRICT_FLAGS, "-Wno-unused-function"];
+      execFileSync("arm-none-eabi-gcc", [...flags, "-x", "c", "-c", "-o", "/dev/null", join(RUNTIME_DIR, file)], { stdio: ["ignore", "pipe", "pipe"] });
+    }
+  });
+
   it("compile on their own with clang -Weverything", () => {
     for (const file of files) {
       execFileSync("clang", [...EVERYTHING, "-Wno-unused-function", "-Wno-unused-macros", "-x", "c", "-c", "-o", "/dev/null", join(RUNTIME_DIR, file)], { stdio: ["ignore", "pipe", "pipe"] });

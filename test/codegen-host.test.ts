@@ -60,10 +60,10 @@ describe("optimised builds", () => {
 
 /**
  * The generated C of every shipped model and of the random models (every layer kind) is clean
- * under clang -Weverything for a Cortex-M0+ and a Cortex-M4: no unused macro or helper, no padding, no implicit
+ * under clang -Weverything for a Cortex-M0+, a Cortex-M4 and a Cortex-M55: no unused macro or helper, no padding, no implicit
  * conversion, with and without the trace hook.
  */
-describe("clang -Weverything, thumbv6m and thumbv7em", () => {
+describe("clang -Weverything, thumbv6m, thumbv7em and thumbv8.1m.main", () => {
   const shipped = readdirSync("models").filter((f) => f.endsWith(".json") && !f.endsWith(".metrics.json")).sort();
   const models = [
     ...shipped.map((f) => ({ label: f, model: parseModel(JSON.parse(readFileSync(join("models", f), "utf8"))) })),
@@ -75,10 +75,12 @@ describe("clang -Weverything, thumbv6m and thumbv7em", () => {
     const { source, header } = generateC(graph, { name: "nucleo-f411re", core: "cortex-m4", clockHz: 100e6, flashBytes: 512 * 1024, ramBytes: 128 * 1024 });
     writeFileSync(join(dir, `${graph.name}.c`), source);
     writeFileSync(join(dir, `${graph.name}.h`), header);
-    // Cortex-M0+ (plain C kernels) and Cortex-M4 (the DSP kernels: inline SXTB16 / SMLAD)
+    // Cortex-M0+ (plain C kernels), Cortex-M4 (the DSP kernels: inline SXTB16 / SMLAD) and
+    // Cortex-M55 (the Helium kernels: <arm_mve.h>)
     const cores = [
       ["--target=thumbv6m-none-eabi", "-mcpu=cortex-m0plus"],
       ["--target=thumbv7em-none-eabi", "-mcpu=cortex-m4"],
+      ["--target=thumbv8.1m.main-none-eabi", "-mcpu=cortex-m55", "-mfloat-abi=hard"],
     ];
     for (const core of cores) {
       for (const trace of [[], ["-DSTRONGNET_TRACE"]]) {

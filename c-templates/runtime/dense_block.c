@@ -1,5 +1,6 @@
 #include <stdint.h>
 #include "dsp.h"
+#include "mve.h"
 
 /*
  * The dot products of four consecutive units of a dense layer with the input x, over
@@ -14,10 +15,14 @@
  *   this layout when |sum B x| < 2^23 for every input, so 256 * sum B x fits in 32 bits.
  * - Portable layout, per input i: W[0][i]+128, W[1][i]+128, W[2][i]+128, W[3][i]+128. Unsigned
  *   bytes load with an immediate offset on Cortex-M0 (LDRSB has only a register form).
- * Either way the +128 adds 128 * x_sum to a dot product, taken off at the end. The sums wrap
- * modulo 2^32 (unsigned arithmetic, or SMLAD's), and the final dot products fit in 32 bits.
+ * - MVE layout (Helium, Cortex-M55), per unit: its 4 * words weights as they are (int8 bytes).
+ *   Sixteen inputs are one vector load shared by the four units, and one VMLADAVA per unit
+ *   multiplies and adds all sixteen into its sum; x_sum is not needed.
+ * The portable and DSP layouts' +128 adds 128 * x_sum to a dot product, taken off at the end.
+ * The sums wrap modulo 2^32 (unsigned arithmetic, SMLAD's or VMLADAVA's), and the final dot
+ * products fit in 32 bits.
  */
-#if SN_DSP
+#if SN_DSP && !SN_MVE
 /* The running sums of one block: pair (A, B) = units (0, 1) and (2, 3). */
 typedef struct {
     int32_t a0, ab0, a1, ab1;
@@ -59,6 +64,34 @@ __attribute__((noinline))
 static void sn_dense_block4(const int8_t *x, const uint8_t *w, uint32_t words, int32_t x_sum,
                             int32_t dot[4])
 {
+#if SN_MVE
+    const int8_t *const w0 = (const int8_t *)w, *const w1 = w0 + 4u * words;
+    const int8_t *const w2 = w1 + 4u * words, *const w3 = w2 + 4u * words;
+    const uint32_t n = 4u * words;
+    uint32_t i = 0;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    (void)x_sum;
+    for (; i + 16u <= n; i += 16u) {
+        const int8x16_t xv = vldrbq_s8(x + i);
+        a0 = vmladavaq_s8(a0, vldrbq_s8(w0 + i), xv);
+        a1 = vmladavaq_s8(a1, vldrbq_s8(w1 + i), xv);
+        a2 = vmladavaq_s8(a2, vldrbq_s8(w2 + i), xv);
+        a3 = vmladavaq_s8(a3, vldrbq_s8(w3 + i), xv);
+    }
+    if (i < n) {
+        /* the last n % 16 inputs: the predicated loads read only those and zero the other lanes */
+        const mve_pred16_t p = vctp8q(n - i);
+        const int8x16_t xv = vldrbq_z_s8(x + i, p);
+        a0 = vmladavaq_s8(a0, vldrbq_z_s8(w0 + i, p), xv);
+        a1 = vmladavaq_s8(a1, vldrbq_z_s8(w1 + i, p), xv);
+        a2 = vmladavaq_s8(a2, vldrbq_z_s8(w2 + i, p), xv);
+        a3 = vmladavaq_s8(a3, vldrbq_z_s8(w3 + i, p), xv);
+    }
+    dot[0] = a0;
+    dot[1] = a1;
+    dot[2] = a2;
+    dot[3] = a3;
+#else
     const uint32_t bias_sum = 128u * (uint32_t)x_sum;
 #if SN_DSP
     sn_block_sums s = {0, 0, 0, 0};
@@ -94,15 +127,24 @@ static void sn_dense_block4(const int8_t *x, const uint8_t *w, uint32_t words, i
     dot[2] = (int32_t)(acc2 - bias_sum);
     dot[3] = (int32_t)(acc3 - bias_sum);
 #endif
+#endif
 }
 
-/* The sum of n int8 values (n < 2^24, so it fits in 32 bits). */
+/*
+ * The sum of n int8 values (n < 2^24, so it fits in 32 bits). The MVE kernel does not use it, so
+ * there it is only a stand-in 0 (the DSP and portable kernels' x_sum).
+ */
 static int32_t sn_sum_int8(const int8_t *x, uint32_t n)
 {
     int32_t sum = 0;
+#if SN_MVE
+    (void)x;
+    (void)n;
+#else
     uint32_t i;
     for (i = 0; i < n; i++) {
         sum += x[i];
     }
+#endif
     return sum;
 }

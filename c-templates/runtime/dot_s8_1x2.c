@@ -2,6 +2,8 @@
 
 #include "smlad_s8.c"
 
+/* (not compiled with MVE: dot_s8_filters.c has its own kernel there) */
+#if !defined(SN_DOT_MVE)
 /* acc[0] += w . c0, acc[1] += w . c1 over `words` words: one filter, the pair of dot_s8_2x2.c. */
 static inline void sn_dot_s8_1x2(const int8_t *w, const uint32_t *pair, int32_t words,
                                  int32_t acc[2])
@@ -35,3 +37,4 @@ static inline void sn_dot_s8_1x2(const int8_t *w, const uint32_t *pair, int32_t 
     acc[0] = a0;
     acc[1] = a1;
 }
+#endif

@@ -2,6 +2,8 @@
 
 #include "smlad_s8.c"
 
+/* (not compiled with MVE: dot_s8_filters.c has its own kernel there) */
+#if !defined(SN_DOT_MVE)
 /*
  * acc[0] += w0 . c0, acc[1] += w1 . c0, acc[2] += w0 . c1, acc[3] += w1 . c1 over `words` words:
  * w is a filter pair interleaved by words, c0 and c1 two columns interleaved in `pair` as
@@ -53,3 +55,4 @@ static inline void sn_dot_s8_2x2(const int8_t *w, const uint32_t *pair, int32_t 
     acc[2] = a01;
     acc[3] = a11;
 }
+#endif

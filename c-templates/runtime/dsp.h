@@ -1,5 +1,7 @@
 #include <stdint.h>
 
+#include "mve.h"
+
 /*
  * SN_DSP is 1 when the compiler targets a core with the Armv7E-M / Armv8-M DSP extension
  * (Cortex-M4, M7, M33, M55): kernels then pack four int8 per word and do two multiply-accumulates
@@ -15,7 +17,8 @@
 #define SN_DSP 0
 #endif
 
-#if SN_DSP
+/* the DSP kernels' helpers; cores with MVE (which have DSP too) run the MVE kernels instead */
+#if SN_DSP && !SN_MVE
 #include <arm_acle.h>
 
 /*

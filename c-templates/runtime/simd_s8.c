@@ -1,6 +1,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mve.h"
+
 /*
  * SIMD helpers of the convolution kernels (dot_s8_*.c, mac_halves_s8.c). The dot products of
  * int8 vectors compute several outputs per pass so that every load and unpack is shared: two
@@ -23,8 +25,13 @@
  * in mac_halves_s8.c: each in the file of its users, so no pasted helper is unused).
  * STRONGNET_EMULATE_DSP builds the DSP loops with C versions of them, so host tests check the
  * DSP data layout bit for bit.
+ *
+ * With Helium (MVE: Cortex-M55, SN_MVE) SN_DOT_MVE is defined instead of SN_DOT_DSP: the columns
+ * stay int8 and the kernels multiply sixteen taps per VMLADAVA (dot_s8_filters.c).
  */
-#if defined(__ARM_FEATURE_DSP) && !defined(STRONGNET_EMULATE_DSP)
+#if SN_MVE
+#define SN_DOT_MVE 1
+#elif defined(__ARM_FEATURE_DSP) && !defined(STRONGNET_EMULATE_DSP)
 #define SN_DOT_DSP 1
 /* SXTB16: (sign-extended byte 0, sign-extended byte 2) as two int16 halves */
 static uint32_t sn_sxtb16(uint32_t v)

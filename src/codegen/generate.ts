@@ -283,6 +283,7 @@ function formatArray(layer: Layer, a: ConstArray) {
     // several tables: each code is SN_CODE(table, input) rather than a 9-digit number
     body: isTableCodeArray(a) ? formatCodes(a.values, 5, 4) : formatValues(a.values, perLine, 4),
     dspBody: a.dspValues === undefined ? undefined : formatValues(a.dspValues, perLine, 4),
+    mveBody: a.mveValues === undefined ? undefined : formatValues(a.mveValues, perLine, 4),
   };
 }
 

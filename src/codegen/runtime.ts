@@ -18,6 +18,8 @@ export const RUNTIME_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "
 
 /** The runtime files, in the order they are pasted, each with the name that marks a use. */
 export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
+  { file: "mve.h", name: "SN_MVE" },
+  { file: "mve_in_order.h", name: "SN_MVE_IN_ORDER" },
   { file: "lookup.h", name: "SN_LOOKUP" },
   { file: "code.h", name: "SN_CODE" },
   { file: "lookup_input.h", name: "SN_LOOKUP_INPUT" },
@@ -29,6 +31,8 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "requantize.c", name: "sn_requantize" },
   { file: "requantize_double_right.c", name: "sn_requantize_double_right" },
   { file: "requantize_double.c", name: "sn_requantize_double" },
+  { file: "requantize_double_x4.c", name: "sn_requantize_double_x4" },
+  { file: "requantize_single_x4.c", name: "sn_requantize_single_x4" },
   { file: "clamp.c", name: "sn_clamp" },
   { file: "read_padded.c", name: "sn_read_padded" },
   { file: "simd_s8.c", name: "sn_load_s8x4" },

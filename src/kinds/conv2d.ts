@@ -70,6 +70,7 @@ export const conv2d = defineKind<Conv2dLayer>()({
       role: "weights",
       ctype: "int8_t",
       values: packedWeights(layer),
+      mveValues: mvePackedWeights(layer),
       comment: PACKED_WEIGHTS_COMMENT,
     },
     { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output" },
@@ -122,6 +123,18 @@ export function columnScratchBytes(layer: { kernel: readonly [number, number]; i
  * pointer reads both; an odd last filter alone. Padding adds at most 3 bytes per filter.
  * `weight(f, k)` is tap k of filter f, k = (ky, kx, channel).
  */
+/**
+ * The weights in the order the Helium (MVE) kernel reads them (dot_s8_filters.c): each filter's
+ * taps zero-padded to whole words, filter after filter (the same bytes as packedFilterWeights,
+ * not interleaved: a 16-byte vector load then holds sixteen taps of one filter).
+ */
+export function mveFilterWeights(filters: number, taps: number, weight: (f: number, k: number) => number): Int8Array {
+  const column = Math.ceil(taps / 4) * 4;
+  const packed = new Int8Array(filters * column);
+  for (let f = 0; f < filters; f++) for (let k = 0; k < taps; k++) packed[f * column + k] = weight(f, k);
+  return packed;
+}
+
 export function packedFilterWeights(filters: number, taps: number, weight: (f: number, k: number) => number): Int8Array {
   const column = Math.ceil(taps / 4) * 4;
   const packed = new Int8Array(filters * column);
@@ -138,7 +151,13 @@ export function packedFilterWeights(filters: number, taps: number, weight: (f: n
 
 export const PACKED_WEIGHTS_COMMENT =
   "in the order the kernel streams them: [filter pair][k / 4][filter of the pair][k % 4], " +
-  "k = (ky, kx, channel) zero-padded to whole words; an odd last filter alone, [k]";
+  "k = (ky, kx, channel) zero-padded to whole words; an odd last filter alone, [k]; for the Helium " +
+  "(MVE) kernel [filter][k]";
+
+function mvePackedWeights(layer: Conv2dLayer): Int8Array {
+  const taps = layer.kernel[0] * layer.kernel[1] * layer.inputShape[2];
+  return mveFilterWeights(layer.filters, taps, (f, k) => layer.weights[f * taps + k]!);
+}
 
 function packedWeights(layer: Conv2dLayer): Int8Array {
   const taps = layer.kernel[0] * layer.kernel[1] * layer.inputShape[2];

@@ -112,19 +112,22 @@ export function packsIntoBlocks(layer: DenseLayer): boolean {
 
 /**
  * The weights in the two layouts of the blocked kernel, units padded with zero weights to whole
- * blocks of BLOCK_UNITS. Stored as unsigned bytes w + 128 except the DSP layout's B units (raw
- * two's complement); the layouts are described in c-templates/runtime/dense_block.c.
+ * blocks of BLOCK_UNITS. Stored as unsigned bytes w + 128 except the DSP layout's B units and the
+ * MVE layout (raw two's complement); the layouts are described in c-templates/runtime/dense_block.c.
  */
-export function packDenseWeights(weights: Int8Array, units: number, inputs: number): { portable: Uint8Array; dsp: Uint8Array } {
+export function packDenseWeights(weights: Int8Array, units: number, inputs: number): { portable: Uint8Array; dsp: Uint8Array; mve: Uint8Array } {
   const blocks = Math.ceil(units / BLOCK_UNITS);
   const w = (u: number, i: number) => (u < units ? weights[u * inputs + i]! : 0);
   const portable = new Uint8Array(blocks * BLOCK_UNITS * inputs);
   const dsp = new Uint8Array(portable.length);
+  const mve = new Uint8Array(portable.length);
   let p = 0;
+  let m = 0;
   let d = 0;
   for (let b = 0; b < blocks; b++) {
     const first = b * BLOCK_UNITS;
     for (let i = 0; i < inputs; i++) for (let k = 0; k < BLOCK_UNITS; k++) portable[p++] = w(first + k, i) + 128;
+    for (let k = 0; k < BLOCK_UNITS; k++) for (let i = 0; i < inputs; i++) mve[m++] = w(first + k, i) & 0xff;
     for (let i = 0; i < inputs; i += 4) {
       for (let pair = 0; pair < BLOCK_UNITS / 2; pair++) {
         const a = first + 2 * pair;
@@ -137,18 +140,19 @@ export function packDenseWeights(weights: Int8Array, units: number, inputs: numb
       }
     }
   }
-  return { portable, dsp };
+  return { portable, dsp, mve };
 }
 
 function denseWeights(layer: DenseLayer): ConstArray {
   if (!packsIntoBlocks(layer)) return { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[unit][input]" };
   const inputs = shapeSize(layer.inputShape);
-  const { portable, dsp } = packDenseWeights(layer.weights, layer.units, inputs);
+  const { portable, dsp, mve } = packDenseWeights(layer.weights, layer.units, inputs);
   return {
     role: "weights",
     ctype: "uint8_t",
     values: portable,
     dspValues: dsp,
-    comment: `blocks of ${BLOCK_UNITS} units (zero-padded), w + 128 per input for the portable kernel; paired words for the DSP kernel (see sn_dense_block4)`,
+    mveValues: mve,
+    comment: `blocks of ${BLOCK_UNITS} units (zero-padded), w + 128 per input for the portable kernel; paired words for the DSP kernel; [unit][input] for the MVE kernel (see sn_dense_block4)`,
   };
 }

@@ -11,7 +11,7 @@ import type { LayerCommon, Requant } from "../ir/types.js";
 import { windowOutput, type Window2d } from "../ir/window.js";
 import { requantizedOps } from "../plan/ops.js";
 import { convolutionRows, runConvolution, windowFields, windowOfSpec, windowVars, type Taps } from "./shared/convolution.js";
-import { columnScratchBytes, PACKED_WEIGHTS_COMMENT, packedFilterWeights } from "./conv2d.js";
+import { columnScratchBytes, mveFilterWeights, PACKED_WEIGHTS_COMMENT, packedFilterWeights } from "./conv2d.js";
 import { commonOf, defineKind } from "./shared/kind-module.js";
 import { activationTables, checkRequantized, lowerPerChannel, requantizedFields, requantVars, type PerChannel } from "./shared/requantized.js";
 
@@ -71,8 +71,20 @@ export const depthwiseConv2d = defineKind<DepthwiseConv2dLayer>()({
 
   lower: (layer) => [
     asConvolution(layer)
-      ? { role: "weights", ctype: "int8_t", values: packedFilterWeights(layer.depthMultiplier, taps1(layer), (o, k) => layer.weights[k * layer.depthMultiplier + o]!), comment: PACKED_WEIGHTS_COMMENT }
-      : { role: "weights", ctype: "int8_t", values: layer.weights, comment: "[ky][kx][out channel]" },
+      ? {
+          role: "weights",
+          ctype: "int8_t",
+          values: packedFilterWeights(layer.depthMultiplier, taps1(layer), (o, k) => layer.weights[k * layer.depthMultiplier + o]!),
+          mveValues: mveFilterWeights(layer.depthMultiplier, taps1(layer), (o, k) => layer.weights[k * layer.depthMultiplier + o]!),
+          comment: PACKED_WEIGHTS_COMMENT,
+        }
+      : {
+          role: "weights",
+          ctype: "int8_t",
+          values: layer.weights,
+          ...(layer.depthMultiplier === 1 ? { mveValues: depthwiseMveWeights(layer) } : {}),
+          comment: "[ky][kx][out channel]; for the Helium (MVE) kernel [group of 4 channels][ky][kx][channel of the group]",
+        },
     { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output channel" },
     ...lowerPerChannel(layer),
   ],
@@ -137,6 +149,25 @@ function rowRing(layer: DepthwiseConv2dLayer) {
  * The int32 sums of one output pixel's channels, after the ring: the DSP kernel (four channels a
  * word, depth multiplier 1) finishes every sum before it requantizes any.
  */
+/**
+ * The weights in the order the Helium (MVE) kernel reads them (depthwise_conv2d.c.ejs, depth
+ * multiplier 1): channels in groups of eight while eight remain, then one group of four if four
+ * remain, then the last channels % 4; each group's taps (ky, kx) one after the other with the
+ * group's weights per tap, so a group's loads are one pointer plus small constant offsets.
+ */
+export function depthwiseMveWeights(layer: DepthwiseConv2dLayer): Int8Array {
+  const channels = layer.outputShape[2];
+  const taps = layer.kernel[0] * layer.kernel[1];
+  const packed = new Int8Array(layer.weights.length);
+  let i = 0;
+  for (let first = 0; first < channels; ) {
+    const lanes = channels - first >= 8 ? 8 : Math.min(4, channels - first);
+    for (let k = 0; k < taps; k++) for (let c = first; c < first + lanes; c++) packed[i++] = layer.weights[k * channels + c]!;
+    first += lanes;
+  }
+  return packed;
+}
+
 function sumsBytes(layer: DepthwiseConv2dLayer): number {
   const channels = layer.inputShape[2];
   return layer.depthMultiplier === 1 && channels % 4 === 0 ? 4 * channels : 0;

@@ -27,6 +27,13 @@ export interface ConstArray {
    * under `#if SN_DSP` / `#else` (c-templates/runtime/dsp.h) and only one is compiled.
    */
   dspValues?: ArrayLike<number>;
+  /**
+   * The same bytes in the layout of the Helium (MVE) kernels (same length and type), when the
+   * layer's kernel reads yet another layout on cores with integer MVE (Cortex-M55): the array is
+   * then emitted under `#if SN_MVE` first (c-templates/runtime/mve.h); MVE cores have the DSP
+   * extension too, so this layout wins over dspValues there.
+   */
+  mveValues?: ArrayLike<number>;
 }
 
 /** The narrowest unsigned C type holding every value (all >= 0). */

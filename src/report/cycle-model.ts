@@ -68,8 +68,9 @@ export const CYCLE_MODEL: Record<Board["core"], CoreCycleModel> = {
   "cortex-m55": {
     cpi: 1.1,
     low: 0.8,
-    high: 1.6,
-    basis: "4-stage pipeline with dual issue of some 16-bit pairs; scalar integer code only (no Helium in the generated C)",
+    high: 2.0,
+    basis:
+      "4-stage pipeline with dual issue of some 16-bit pairs; the dense, convolution, depthwise and average-pooling kernels use Helium (MVE), whose 128-bit instructions take two beats (about 2 cycles, partly overlapped with the next one)",
   },
 };
 

@@ -105,6 +105,12 @@ export interface RequantVars {
    * then always shifts right, and the C calls the branch-free sn_requantize_double_right
    */
   shiftsRight: boolean;
+  /**
+   * The four-lane Helium (MVE) requantization the layer can use, proved equal to the scalar rule
+   * (c-templates/runtime/requantize_*_x4.c): "double" always, "single" when every shift is 32 or
+   * more; undefined when the output goes through an activation table (scalar rule then).
+   */
+  mveRequant: "double" | "single" | undefined;
 }
 
 export function requantVars(layer: RequantizedOutput, ctx: TemplateContext): RequantVars {
@@ -113,7 +119,15 @@ export function requantVars(layer: RequantizedOutput, ctx: TemplateContext): Req
     perChannel: layer.perChannel !== undefined,
     activation: layer.activation === undefined ? undefined : ctx.remapTable(layer.activation),
     shiftsRight: layer.perChannel ? layer.perChannel.shift.every((s) => s >= 33) : layer.requant.shift >= 33,
+    mveRequant: mveRequant(layer),
   };
+}
+
+function mveRequant(layer: RequantizedOutput): RequantVars["mveRequant"] {
+  if (layer.activation !== undefined) return undefined;
+  if (layer.requant.rounding === "double") return "double";
+  const shifts = layer.perChannel ? Array.from(layer.perChannel.shift) : [layer.requant.shift];
+  return shifts.every((s) => s >= 32) ? "single" : undefined;
 }
 
 export const activationTables = (layer: { activation?: number }): number[] => (layer.activation === undefined ? [] : [layer.activation]);
