@@ -112,7 +112,6 @@ export async function measureBoard(opts: MeasureOptions): Promise<BoardReport> {
       workDir,
       layerInstructions: graph.layers.map((_, i) => Math.round(profiled.vectors.reduce((s, v) => s + v.layerInstructions![i]!, 0) / profiled.vectors.length)),
       profiledVectors: vectors.length,
-      arenaMode,
     });
     progress({ stage: "analyse", done: 1, total: 1 });
     return report;
@@ -131,7 +130,6 @@ interface AnalyseInput {
   workDir: string;
   layerInstructions: number[];
   profiledVectors: number;
-  arenaMode: ArenaMode;
 }
 
 function analyse(a: AnalyseInput): BoardReport {
@@ -202,7 +200,8 @@ function analyse(a: AnalyseInput): BoardReport {
   // --arena external: predict keeps no arena of its own; the caller's buffer of the plan's size
   // (<NAME>_ARENA_BYTES) is the model's RAM all the same (the test harness's copy is not the model's)
   const arenaSection = ramSections.filter((s) => s.name === ".bss.sn_arena").reduce((n, s) => n + s.size, 0);
-  const arena = a.arenaMode === "external" ? plan.arenaBytes : arenaSection;
+  const arenaMode = verify.build.arena;
+  const arena = arenaMode === "external" ? plan.arenaBytes : arenaSection;
   const modelStatic = ramSections.reduce((n, s) => n + s.size, 0) - arenaSection;
 
   // Stack: the static bound (-fstack-usage frames over the disassembled call graph) and the painted peak.
@@ -219,7 +218,7 @@ function analyse(a: AnalyseInput): BoardReport {
   });
 
   const ramModel = {
-    arenaMode: a.arenaMode,
+    arenaMode,
     arena,
     arenaPlanned: plan.arenaBytes,
     static: modelStatic,
