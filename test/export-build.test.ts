@@ -26,6 +26,21 @@ function exportArduino(graph: Graph, board: ExportBoard): ExportedPackage {
 }
 
 /** A C++ caller: the header included inside C++ code, predict called from a namespace. */
+/** Builds the package's example sketch against the stub Arduino core on the host and runs it once. */
+function runSketchOnStub(pkg: ExportedPackage, graph: Graph): string {
+  const src = join(pkg.dir, "src");
+  const obj = join(pkg.dir, "model.o");
+  execFileSync("gcc", [...STRICT_FLAGS, "-c", "-o", obj, join(src, `${graph.name}.c`)], { stdio: "pipe" });
+  const exe = join(pkg.dir, "sketch");
+  const sketch = join(pkg.dir, pkg.example, `${pkg.demoName}.ino`);
+  execFileSync(
+    "g++",
+    [...CXX_FLAGS, "-DSTUB_HOSTED", "-I", ARDUINO_STUB_DIR, "-I", src, "-o", exe, "-x", "c++", sketch, "-x", "c++", join(ARDUINO_STUB_DIR, "stub-main.cpp"), "-x", "none", obj],
+    { stdio: "pipe" },
+  );
+  return execFileSync(exe, [], { encoding: "utf8" });
+}
+
 function writeCppCaller(dir: string, graph: Graph): string {
   const { name } = graph;
   const NAME = name.toUpperCase();
@@ -105,17 +120,7 @@ describe("exported sources on the host", () => {
   it.each(SEEDS)("random model %i: the sketch, run once on a stub Arduino core, prints the reference output and a match", (seed) => {
     const graph = randomGraph(seed);
     const pkg = exportArduino(graph, boards[0]!);
-    const src = join(pkg.dir, "src");
-    const obj = join(pkg.dir, "model.o");
-    execFileSync("gcc", [...STRICT_FLAGS, "-c", "-o", obj, join(src, `${graph.name}.c`)], { stdio: "pipe" });
-    const exe = join(pkg.dir, "sketch");
-    const sketch = join(pkg.dir, pkg.example, `${pkg.demoName}.ino`);
-    execFileSync(
-      "g++",
-      [...CXX_FLAGS, "-DSTUB_HOSTED", "-I", ARDUINO_STUB_DIR, "-I", src, "-o", exe, "-x", "c++", sketch, "-x", "c++", join(ARDUINO_STUB_DIR, "stub-main.cpp"), "-x", "none", obj],
-      { stdio: "pipe" },
-    );
-    const out = execFileSync(exe, [], { encoding: "utf8" });
+    const out = runSketchOnStub(pkg, graph);
     expect(parseOutputLine(out)).toEqual(Array.from(pkg.expectedOutput));
     expect(out).toContain("reference: match");
     expect(out).toMatch(/^micros: \d+ \(best \d+, no cycle counter on this core\)$/m);
@@ -124,18 +129,9 @@ describe("exported sources on the host", () => {
   it("--arena external: the sketch passes its own arena, and on the stub core prints the reference output", () => {
     const graph = loadGraph(join(import.meta.dirname, "..", "models", "mnist_strong.json"));
     const pkg = exportPackage(graph, join(tempDir("arduino-arena"), graph.name), { format: "arduino", board: boards[0]!, arena: "external" });
-    const src = join(pkg.dir, "src");
     const sketch = join(pkg.dir, pkg.example, `${pkg.demoName}.ino`);
     expect(readFileSync(sketch, "utf8")).toContain("static uint32_t arena[MNIST_STRONG_ARENA_BYTES / 4];");
-    const obj = join(pkg.dir, "model.o");
-    execFileSync("gcc", [...STRICT_FLAGS, "-c", "-o", obj, join(src, `${graph.name}.c`)], { stdio: "pipe" });
-    const exe = join(pkg.dir, "sketch");
-    execFileSync(
-      "g++",
-      [...CXX_FLAGS, "-DSTUB_HOSTED", "-I", ARDUINO_STUB_DIR, "-I", src, "-o", exe, "-x", "c++", sketch, "-x", "c++", join(ARDUINO_STUB_DIR, "stub-main.cpp"), "-x", "none", obj],
-      { stdio: "pipe" },
-    );
-    const out = execFileSync(exe, [], { encoding: "utf8" });
+    const out = runSketchOnStub(pkg, graph);
     expect(parseOutputLine(out)).toEqual(Array.from(pkg.expectedOutput));
     expect(out).toContain("reference: match");
   });
