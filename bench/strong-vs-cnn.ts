@@ -81,6 +81,8 @@ interface Row {
   family: Family;
   source: string;
   accuracy: number;
+  /** int8 accuracy on the validation split (the model's metrics sidecar), what operating points are chosen on */
+  validation?: number;
   instructions: number;
   flash: number;
   ram: number;
@@ -103,6 +105,29 @@ async function cnnModel(dataset: DatasetName): Promise<string> {
   return out;
 }
 
+/** The strong read-out with a hidden layer (docs/training.md, "Deeper strong networks"). */
+const HIDDEN = { budgetOps: 20000, hidden: 64 };
+async function strongHiddenModel(dataset: DatasetName): Promise<string> {
+  const name = `${dataset === "mnist" ? "mnist" : "fashion"}_strong_h${HIDDEN.hidden}`;
+  const out = join(MODELS, `${name}.json`);
+  if (values.reuse && existsSync(out)) return out;
+  mkdirSync(MODELS, { recursive: true });
+  log(`training ${name} ...`);
+  const { model, metrics } = await trainModel({
+    dataset, arch: "strong", seed: 1, name, budgetOps: HIDDEN.budgetOps, strong: { hidden: HIDDEN.hidden },
+    command: `strongnet train --dataset ${dataset} --budget-ops ${HIDDEN.budgetOps} --readout-hidden ${HIDDEN.hidden} --seed 1`,
+  });
+  writeTrained(out, model, metrics);
+  return out;
+}
+
+/** int8 validation accuracy from a model's `<name>.metrics.json`, when it has one. */
+function validationOf(path: string): number | undefined {
+  const sidecar = path.replace(/\.json$/, ".metrics.json");
+  if (!path.endsWith(".json") || !existsSync(sidecar)) return undefined;
+  return (JSON.parse(readFileSync(sidecar, "utf8")) as { accuracy?: { int8Validation?: number } }).accuracy?.int8Validation;
+}
+
 function mnist8(): string {
   const out = join(BUILD, "mnist_8.json");
   if (values.reuse && existsSync(out)) return out;
@@ -121,6 +146,7 @@ async function measure(dataset: DatasetName, family: Family, path: string, sourc
   const row: Row = {
     dataset, model: graph.name, family, source,
     accuracy: Math.round((right / test.count) * 10000) / 100,
+    validation: validationOf(path),
     instructions: r.instructions.mean, flash: r.image.flashBytes, ram: r.image.ramBytes + r.stack.usedBytes, bitExact: r.passed,
   };
   log(`${dataset} ${row.model}: ${row.accuracy}% int8, ${row.instructions} M4 instructions, ${r.passed ? "bit-exact" : "MISMATCH"}`);
@@ -145,6 +171,7 @@ if (values["robustness-only"]) {
   for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
     const prefix = dataset === "mnist" ? "mnist" : "fashion";
     rows.push(await measure(dataset, "strong", join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`));
+    rows.push(await measure(dataset, "strong", await strongHiddenModel(dataset), `strongnet train --budget-ops ${HIDDEN.budgetOps} --readout-hidden ${HIDDEN.hidden}`));
     rows.push(await measure(dataset, "dense", join(ROOT, "models", `${prefix}_dense.json`), `models/${prefix}_dense.json`));
     rows.push(await measure(dataset, "cnn", await cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`));
     if (dataset === "mnist") rows.push(await measure(dataset, "cnn", mnist8(), "ONNX model zoo mnist-8, imported, 500 calibration images"));
@@ -235,8 +262,11 @@ interface Verdict {
 const verdicts: Verdict[] = [];
 for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
   const of = (f: Family) => rows.filter((r) => r.dataset === dataset && r.family === f);
-  const strong = of("strong").sort((a, b) => b.accuracy - a.accuracy)[0]!;
   const cnn = of("cnn").sort((a, b) => b.accuracy - a.accuracy)[0]!;
+  // the operating point is chosen on validation, among the strong networks with enough headroom
+  const byValidation = (a: Row, b: Row) => (b.validation ?? b.accuracy) - (a.validation ?? a.accuracy);
+  const cheap = of("strong").filter((r) => cnn.instructions / r.instructions >= FEWER);
+  const strong = (cheap.length ? cheap : of("strong")).sort(byValidation)[0]!;
   const ratio = cnn.instructions / strong.instructions;
   verdicts.push({
     target: `${dataset}: strong within ${WITHIN_POINTS} points of the best CNN with >= ${FEWER}x fewer M4 instructions`,
@@ -281,9 +311,9 @@ const md = [
   "",
   `\`npx tsx bench/strong-vs-cnn.ts\`: int8 accuracy on the official 10,000 test images (reference interpreter; the firmware is bit-exact with it), M4 (${BOARD.name}) instructions per inference, flash and RAM (static + measured stack) under QEMU, ${VECTORS} vectors.`,
   "",
-  "| data | model | family | source | int8 accuracy | M4 instructions | flash B | RAM B | bit-exact |",
-  "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
-  ...rows.map((r) => `| ${r.dataset} | ${r.model} | ${r.family} | ${r.source} | ${r.accuracy.toFixed(2)}% | ${r.instructions.toLocaleString("en-US")} | ${r.flash.toLocaleString("en-US")} | ${r.ram.toLocaleString("en-US")} | ${r.bitExact ? "yes" : "NO"} |`),
+  "| data | model | family | source | int8 accuracy | validation int8 | M4 instructions | flash B | RAM B | bit-exact |",
+  "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+  ...rows.map((r) => `| ${r.dataset} | ${r.model} | ${r.family} | ${r.source} | ${r.accuracy.toFixed(2)}% | ${r.validation === undefined ? "-" : `${r.validation.toFixed(2)}%`} | ${r.instructions.toLocaleString("en-US")} | ${r.flash.toLocaleString("en-US")} | ${r.ram.toLocaleString("en-US")} | ${r.bitExact ? "yes" : "NO"} |`),
   "",
   "## Targets",
   "",

@@ -52,17 +52,17 @@ function scoresAgainstFloat(r: Awaited<ReturnType<typeof trainModel>>): { scale:
   const steps = real.map((x, i) => Math.abs(x - logits[i]!) / oq.scale).sort((a, b) => a - b);
   return { ...oq, correlation: sab / Math.sqrt(saa * sbb), p99Steps: steps[Math.floor(n * 0.99)]! };
 }
-const tinyStrong = (threads: number) =>
-  trainModel({
-    dataset: "mnist",
-    arch: "strong",
-    seed: 7,
-    budgetOps: 2500,
-    name: "tiny_strong",
-    threads,
-    limit: TINY,
-    strong: { selectionImages: 800, epochs: 12 },
-  });
+const tinyRequest = (threads: number) => ({
+  dataset: "mnist",
+  arch: "strong" as const,
+  seed: 7,
+  budgetOps: 2500,
+  name: "tiny_strong",
+  threads,
+  limit: TINY,
+  strong: { selectionImages: 800, epochs: 12 },
+});
+const tinyStrong = (threads: number) => trainModel(tinyRequest(threads));
 
 describe("strong network trainer", () => {
   it("learns on a small subset, int8 matches float, deterministic for a seed and any thread count", async () => {
@@ -85,6 +85,25 @@ describe("strong network trainer", () => {
     expect(s.p99Steps).toBeLessThan(3);
     const b = await tinyStrong(1);
     expect(serializeModel(parseModel(b.model))).toBe(serializeModel(parseModel(a.model)));
+  });
+
+  it("a hidden read-out (--readout-hidden): strong features -> dense ReLU -> dense -> argmax, int8 agreeing with float", async () => {
+    const linear = await tinyStrong(2);
+    const r = await trainModel({ ...tinyRequest(2), name: "tiny_strong_h", strong: { selectionImages: 800, epochs: 12, hidden: 16 } });
+    expect(r.model.layers.map((l) => l.kind)).toEqual(["strong", "dense", "dense", "argmax"]);
+    // the grown features (the linear read-out keeps those its pruning left), a whole number of
+    // 4-input words so the hidden layer takes the blocked dense kernel
+    const features = (m: typeof r.model) => (m.layers[0] as { neurons: unknown[] }).neurons.length;
+    const grown = Number(r.metrics.details?.grownFeatures);
+    expect(grown).toBe(Number(linear.metrics.details?.grownFeatures)); // the same growth
+    expect(features(r.model)).toBe(grown - (grown % 4));
+    expect(features(linear.model)).toBeLessThanOrEqual(grown);
+    expect(r.metrics.plan.ops.macs).toBe(features(r.model) * 16 + 16 * 10);
+    expect(r.metrics.accuracy.int8Test).toBeGreaterThan(75);
+    expect(r.metrics.accuracy.int8FloatAgreement).toBeGreaterThan(95);
+    const s = scoresAgainstFloat(r);
+    expect(s.correlation).toBeGreaterThan(0.99);
+    expect(s.p99Steps).toBeLessThan(3);
   });
 
   it("fast candidate evaluation (with early exit) equals the reference interpreter's strong layer", () => {
@@ -172,6 +191,11 @@ describe("strongnet train", () => {
     const missing = cli("-o", out);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("--dataset");
+    for (const args of [["--readout-hidden", "0"], ["--arch", "dense-mlp", "--readout-hidden", "16"]]) {
+      const r = cli("--dataset", "mnist", "-o", out, ...args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain("--readout-hidden");
+    }
   });
 
   it("derives a C identifier from the output file name", () => {

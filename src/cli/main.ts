@@ -2,7 +2,7 @@
  * The strongnet command line. Each subcommand lives in its own file under commands/; this file
  * wires them into commander and turns errors into one-line messages and exit codes CI can use.
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { STRONGNET_VERSION } from "../version.js";
 import { registerBoards } from "./commands/boards.js";
 import { registerCompile } from "./commands/compile.js";
@@ -92,6 +92,12 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
   } catch (err) {
+    // an option check inside an action (e.g. --adversarial with the wrong --arch): commander
+    // prints only the errors of its own parsing, so this one is printed here
+    if (err instanceof InvalidArgumentError) {
+      process.stderr.write(`strongnet: ${err.message}\n`);
+      return EXIT.badInput;
+    }
     if (err instanceof CommanderError) {
       // --help and --version end through here with exit code 0; usage errors were printed.
       return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;

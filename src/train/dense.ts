@@ -65,15 +65,32 @@ export function trainDenseMlp(splits: DatasetSplits, opts: DenseOptions): TrainR
   };
 }
 
-/**
- * dense (ReLU via requant offset -128) ... -> dense (logits) -> argmax. Activation scales come
- * from the training inputs: the 99.9th percentile of each hidden layer maps to the top of int8.
- * The logits' scale is recorded as metadata.outputQuantization (zero point 0).
- */
+/** The dense baseline's model: the MLP's layers on the pixels, then argmax. */
 function quantizeMlp(mlp: Mlp, xFit: Float32Array, opts: DenseOptions, shape: [number, number, number]): ModelFileInput {
+  const { layers, logitScale } = quantizeMlpLayers(mlp, xFit, { input: "input", inputScale: PIXEL_SCALE });
+  return {
+    format: "strongnet-model",
+    version: 1,
+    name: opts.name,
+    description: `Dense int8 baseline: MLP ${mlp.dims.join("-")} (ReLU), trained by strongnet train --arch dense-mlp on ${opts.datasetLabel}.`,
+    input: { shape },
+    tables: [],
+    layers,
+    output: "class",
+    // the logits' int8 quantization (what `compile --outputs scores` returns): real = scale * (q - zeroPoint)
+    metadata: { outputQuantization: { scale: logitScale, zeroPoint: 0 } },
+  };
+}
+
+/**
+ * An MLP as `dense` layers (ReLU via requant offset -128) ... -> dense (logits) -> argmax, reading
+ * `input` whose values are real = (q + 128) * inputScale. Activation scales come from the
+ * training inputs `xFit`: the 99.9th percentile of each hidden layer maps to the top of int8;
+ * logitScale is the logits' scale (zero point 0), for metadata.outputQuantization.
+ */
+export function quantizeMlpLayers(mlp: Mlp, xFit: Float32Array, from: { input: string; inputScale: number }): { layers: ModelFileInput["layers"]; logitScale: number } {
   const layers: ModelFileInput["layers"] = [];
-  let inputScale = PIXEL_SCALE;
-  let input = "input";
+  let { inputScale, input } = from;
   const L = mlp.dims.length - 1;
   let logitScale = 1;
   for (let l = 0; l < L; l++) {
@@ -88,16 +105,5 @@ function quantizeMlp(mlp: Mlp, xFit: Float32Array, opts: DenseOptions, shape: [n
     inputScale = outputScale;
   }
   layers.push({ id: "class", kind: "argmax", input });
-  return {
-    format: "strongnet-model",
-    version: 1,
-    name: opts.name,
-    description: `Dense int8 baseline: MLP ${mlp.dims.join("-")} (ReLU), trained by strongnet train --arch dense-mlp on ${opts.datasetLabel}.`,
-    input: { shape },
-    tables: [],
-    layers,
-    output: "class",
-    // the logits' int8 quantization (what `compile --outputs scores` returns): real = scale * (q - zeroPoint)
-    metadata: { outputQuantization: { scale: logitScale, zeroPoint: 0 } },
-  };
+  return { layers, logitScale };
 }

@@ -25,6 +25,7 @@ import { flattenCandidates, fragmentTypes, levelThresholds, generateCandidates, 
 import { hiddenActivations, mlpPredict, rowTopK, trainMlp, type Mlp } from "./mlp.js";
 import { Pool } from "./parallel.js";
 import { absolute, quantile, quantizeAffine } from "./qlayers.js";
+import { quantizeMlpLayers } from "./dense.js";
 
 export interface StrongOptions {
   name: string;
@@ -53,8 +54,14 @@ export interface StrongOptions {
   scales?: number[];
   /** growth rounds the feature budget is spread over (default 12): each round adds about 1/rounds of it */
   rounds?: number;
-  /** read-out training epochs (default 30) */
+  /** read-out training epochs (default 30; 20 with a hidden layer) */
   epochs?: number;
+  /**
+   * ReLU units of a dense int8 hidden layer between the features and the classes (default 0:
+   * the sparse linear read-out). The features get the same share of `budgetOps` either way; the
+   * hidden read-out's MACs (features x hidden + hidden x classes) come on top of the budget.
+   */
+  hidden?: number;
   threads?: number;
   onProgress?: OnProgress;
 }
@@ -159,6 +166,7 @@ export async function growFeatures(splits: DatasetSplits, opts: StrongOptions, p
 async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Promise<TrainResult & { grown: number }> {
   const progress = opts.onProgress ?? (() => {});
   const g = await growFeatures(splits, opts, pool);
+  if (opts.hidden) return trainHiddenReadout(g, splits, opts);
   const { fit, validation, h, w, ch, classes, levels, thresholds, tables, types, candidates, fixedOps, featureBudget, sel, chosen, spent, round, neurons, fFit, fVal, fTest } = g;
   const termBudget = Math.max(classes, opts.budgetOps - fixedOps - spent);
   const termsPerClass = Math.max(1, Math.min(neurons.length, Math.floor(termBudget / classes)));
@@ -215,6 +223,81 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
       },
     },
   };
+}
+
+type Grown = Awaited<ReturnType<typeof growFeatures>>;
+
+/**
+ * The read-out with a hidden layer: every grown feature -> dense ReLU (opts.hidden units) ->
+ * dense (classes) -> argmax, trained in float on all fit images and quantized like the dense
+ * baseline (src/train/dense.ts), with the features' exact scale 1/256 as the input scale.
+ * Measured on MNIST validation it beats the sparse linear read-out by about 0.9 points at the
+ * same features (docs/training.md, "Deeper strong networks").
+ */
+function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions): TrainResult & { grown: number } {
+  const progress = opts.onProgress ?? (() => {});
+  const { fit, validation, h, w, ch, classes, tables, chosen, candidates, featureBudget, sel, round } = g;
+  // a whole number of 4-input words, so the hidden layer runs on the blocked dense kernel
+  // (src/kinds/dense.ts, packsIntoBlocks): drop the last 0-3 grown features
+  const d = g.neurons.length >= 4 ? g.neurons.length - (g.neurons.length % 4) : g.neurons.length;
+  const neurons = g.neurons.slice(0, d);
+  const [fFit, fVal, fTest] = [g.fFit, g.fVal, g.fTest].map((x) => firstColumns(x, g.neurons.length, d)) as [Float32Array, Float32Array, Float32Array];
+  const epochs = opts.epochs ?? 20;
+  const dims = [neurons.length, opts.hidden!, classes];
+  const mlp = trainMlp(fFit, fit.labels, dims, {
+    epochs, learningRate: 0.05, l2: 1e-4, seed: opts.seed,
+    onEpoch: (e) => progress({ stage: "train hidden read-out", done: e + 1, total: epochs }),
+  });
+  const { layers, logitScale } = quantizeMlpLayers(mlp, fFit, { input: "features", inputScale: FEATURE_SCALE });
+  const model: ModelFileInput = {
+    format: "strongnet-model",
+    version: 1,
+    name: opts.name,
+    description:
+      `Strong-neuron network grown by strongnet train (constructive, feature budget ${featureBudget} ops) on ${opts.datasetLabel}: ` +
+      `${neurons.length} shift-invariant contour-fragment neurons (max over shifts of min over ink/no-ink literals), ` +
+      `a dense int8 ReLU hidden layer of ${opts.hidden} units, a dense int8 layer per class, argmax.`,
+    input: { shape: [h, w, ch] },
+    maxLiterals: 16,
+    tables: tables.map(encodeInt8),
+    layers: [{ id: "features", kind: "strong", input: "input", neurons: neurons.map((c) => ({ groups: c.groups })) }, ...layers],
+    output: "class",
+    metadata: { outputQuantization: { scale: logitScale, zeroPoint: 0 } },
+  };
+  const graph = graphOf(model);
+  const accuracy = measureAccuracy(graph, { test: splits.test, validation, fit }, mlpPredict(mlp, fTest), progress);
+  return {
+    model,
+    floatTestScores: hiddenActivations(mlp, fTest, 2),
+    grown: chosen.length,
+    metrics: {
+      arch: "strong",
+      dataset: opts.datasetLabel,
+      seed: opts.seed,
+      budgetOps: opts.budgetOps,
+      split: { fit: fit.count, validation: validation.count, test: splits.test.count, rule: VALIDATION_RULE },
+      accuracy,
+      plan: planFigures(graph),
+      details: {
+        candidates: candidates.length,
+        selectionImages: sel.count,
+        growthRounds: round,
+        grownFeatures: chosen.length,
+        featureOpsBudget: featureBudget,
+        readout: `dense ${dims.join("-")} (ReLU)`,
+        floatValidation: percent(accuracyOf(mlpPredict(mlp, fVal), validation.labels)),
+      },
+    },
+  };
+}
+
+/** The first d of each sample's `from` values. */
+function firstColumns(x: Float32Array, from: number, d: number): Float32Array {
+  if (d === from) return x;
+  const n = x.length / from;
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) out.set(x.subarray(i * from, i * from + d), i * d);
+  return out;
 }
 
 function shared(bytes: number): SharedArrayBuffer {
