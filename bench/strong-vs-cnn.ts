@@ -105,17 +105,26 @@ async function cnnModel(dataset: DatasetName): Promise<string> {
   return out;
 }
 
-/** The strong read-out with a hidden layer (docs/training.md, "Deeper strong networks"). */
-const HIDDEN = { budgetOps: 20000, hidden: 64 };
-async function strongHiddenModel(dataset: DatasetName): Promise<string> {
-  const name = `${dataset === "mnist" ? "mnist" : "fashion"}_strong_h${HIDDEN.hidden}`;
+/**
+ * The deeper strong networks (docs/training.md, "Deeper strong networks"): grown features, a dense
+ * ReLU hidden read-out, trained on the fit images and their one-pixel shifts. Budgets and widths
+ * were chosen on validation so the M4 instructions stay >= 10x below the CNN's.
+ */
+const DEEP: Record<DatasetName, { budgetOps: number; hidden: number }> = {
+  mnist: { budgetOps: 30000, hidden: 48 },
+  "fashion-mnist": { budgetOps: 20000, hidden: 48 },
+};
+const deepCommand = (dataset: DatasetName) => `strongnet train --dataset ${dataset} --budget-ops ${DEEP[dataset].budgetOps} --readout-hidden ${DEEP[dataset].hidden} --augment --seed 1`;
+async function strongDeepModel(dataset: DatasetName): Promise<string> {
+  const name = `${dataset === "mnist" ? "mnist" : "fashion"}_strong_deep`;
   const out = join(MODELS, `${name}.json`);
   if (values.reuse && existsSync(out)) return out;
   mkdirSync(MODELS, { recursive: true });
   log(`training ${name} ...`);
+  const { budgetOps, hidden } = DEEP[dataset];
   const { model, metrics } = await trainModel({
-    dataset, arch: "strong", seed: 1, name, budgetOps: HIDDEN.budgetOps, strong: { hidden: HIDDEN.hidden },
-    command: `strongnet train --dataset ${dataset} --budget-ops ${HIDDEN.budgetOps} --readout-hidden ${HIDDEN.hidden} --seed 1`,
+    dataset, arch: "strong", seed: 1, name, budgetOps, strong: { hidden, augment: true },
+    command: `${deepCommand(dataset)} --name ${name} -o bench/results/strong-vs-cnn-models/${name}.json`,
   });
   writeTrained(out, model, metrics);
   return out;
@@ -171,7 +180,7 @@ if (values["robustness-only"]) {
   for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
     const prefix = dataset === "mnist" ? "mnist" : "fashion";
     rows.push(await measure(dataset, "strong", join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`));
-    rows.push(await measure(dataset, "strong", await strongHiddenModel(dataset), `strongnet train --budget-ops ${HIDDEN.budgetOps} --readout-hidden ${HIDDEN.hidden}`));
+    rows.push(await measure(dataset, "strong", await strongDeepModel(dataset), deepCommand(dataset).replace(/ --dataset \S+| --seed 1/g, "")));
     rows.push(await measure(dataset, "dense", join(ROOT, "models", `${prefix}_dense.json`), `models/${prefix}_dense.json`));
     rows.push(await measure(dataset, "cnn", await cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`));
     if (dataset === "mnist") rows.push(await measure(dataset, "cnn", mnist8(), "ONNX model zoo mnist-8, imported, 500 calibration images"));

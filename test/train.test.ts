@@ -87,9 +87,10 @@ describe("strong network trainer", () => {
     expect(serializeModel(parseModel(b.model))).toBe(serializeModel(parseModel(a.model)));
   });
 
-  it("a hidden read-out (--readout-hidden): strong features -> dense ReLU -> dense -> argmax, int8 agreeing with float", async () => {
+  it("a hidden read-out (--readout-hidden, --augment): strong features -> dense ReLU -> dense -> argmax, int8 agreeing with float", async () => {
     const linear = await tinyStrong(2);
-    const r = await trainModel({ ...tinyRequest(2), name: "tiny_strong_h", strong: { selectionImages: 800, epochs: 12, hidden: 16 } });
+    const r = await trainModel({ ...tinyRequest(2), name: "tiny_strong_h", strong: { selectionImages: 800, epochs: 4, hidden: 16, augment: true } });
+    expect(r.metrics.details?.augment).toBe(true);
     expect(r.model.layers.map((l) => l.kind)).toEqual(["strong", "dense", "dense", "argmax"]);
     // the grown features (the linear read-out keeps those its pruning left), a whole number of
     // 4-input words so the hidden layer takes the blocked dense kernel

@@ -26,6 +26,7 @@ import { hiddenActivations, mlpPredict, rowTopK, trainMlp, type Mlp } from "./ml
 import { Pool } from "./parallel.js";
 import { absolute, quantile, quantizeAffine } from "./qlayers.js";
 import { quantizeMlpLayers } from "./dense.js";
+import { withShiftedCopies } from "./augment.js";
 
 export interface StrongOptions {
   name: string;
@@ -54,7 +55,7 @@ export interface StrongOptions {
   scales?: number[];
   /** growth rounds the feature budget is spread over (default 12): each round adds about 1/rounds of it */
   rounds?: number;
-  /** read-out training epochs (default 30; 20 with a hidden layer) */
+  /** read-out training epochs (default 30; 20 with a hidden layer; 6 and 8 with `augment`) */
   epochs?: number;
   /**
    * ReLU units of a dense int8 hidden layer between the features and the classes (default 0:
@@ -62,6 +63,11 @@ export interface StrongOptions {
    * hidden read-out's MACs (features x hidden + hidden x classes) come on top of the budget.
    */
   hidden?: number;
+  /**
+   * train the read-out also on every fit image shifted one pixel up, down, left and right
+   * (src/train/augment.ts; 5x the read-out's training images, nothing changes at inference)
+   */
+  augment?: boolean;
   threads?: number;
   onProgress?: OnProgress;
 }
@@ -153,31 +159,33 @@ export async function growFeatures(splits: DatasetSplits, opts: StrongOptions, p
   const neurons = chosen.map((j) => orderForEarlyExit(candidates[j]!, tables, sel));
   const set = flattenCandidates(neurons);
   progress({ stage: "features of all images", done: 0, total: 3 });
-  const fFit = toFloat(await evaluate(pool, set, tables, fit), neurons.length, fit.count);
+  // the read-out's training images: the fit split, with its shifted copies when augmenting
+  const readoutFit = opts.augment ? withShiftedCopies(fit) : fit;
+  const fFit = toFloat(await evaluate(pool, set, tables, readoutFit), neurons.length, readoutFit.count);
   progress({ stage: "features of all images", done: 1, total: 3 });
   const fVal = toFloat(await evaluate(pool, set, tables, validation), neurons.length, validation.count);
   progress({ stage: "features of all images", done: 2, total: 3 });
   const fTest = toFloat(await evaluate(pool, set, tables, splits.test), neurons.length, splits.test.count);
   progress({ stage: "features of all images", done: 3, total: 3 });
 
-  return { fit, validation, h, w, ch, classes, levels, thresholds, tables, types, candidates, fixedOps, featureBudget, sel, chosen, spent, round, neurons, fFit, fVal, fTest };
+  return { fit, readoutFit, validation, h, w, ch, classes, levels, thresholds, tables, types, candidates, fixedOps, featureBudget, sel, chosen, spent, round, neurons, fFit, fVal, fTest };
 }
 
 async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Promise<TrainResult & { grown: number }> {
   const progress = opts.onProgress ?? (() => {});
   const g = await growFeatures(splits, opts, pool);
   if (opts.hidden) return trainHiddenReadout(g, splits, opts);
-  const { fit, validation, h, w, ch, classes, levels, thresholds, tables, types, candidates, fixedOps, featureBudget, sel, chosen, spent, round, neurons, fFit, fVal, fTest } = g;
+  const { fit, readoutFit, validation, h, w, ch, classes, levels, thresholds, tables, types, candidates, fixedOps, featureBudget, sel, chosen, spent, round, neurons, fFit, fVal, fTest } = g;
   const termBudget = Math.max(classes, opts.budgetOps - fixedOps - spent);
   const termsPerClass = Math.max(1, Math.min(neurons.length, Math.floor(termBudget / classes)));
-  const epochs = opts.epochs ?? 30;
+  const epochs = opts.epochs ?? (opts.augment ? 6 : 30); // augmented: 5x the images per epoch
   const dims = [neurons.length, classes];
-  const full = trainMlp(fFit, fit.labels, dims, {
+  const full = trainMlp(fFit, readoutFit.labels, dims, {
     epochs, learningRate: 0.1, l2: 1e-4, seed: opts.seed,
     onEpoch: (e) => progress({ stage: "train read-out", done: e + 1, total: 2 * epochs }),
   });
   const mask = rowTopK(full.weights[0]!, classes, termsPerClass);
-  const sparse = trainMlp(fFit, fit.labels, dims, {
+  const sparse = trainMlp(fFit, readoutFit.labels, dims, {
     epochs, learningRate: 0.05, l2: 1e-4, seed: opts.seed + 1, init: full, masks: [mask],
     onEpoch: (e) => progress({ stage: "train read-out", done: epochs + e + 1, total: 2 * epochs }),
   });
@@ -218,6 +226,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
         keptFeatures: keep.length,
         featureOpsBudget: featureBudget,
         termsPerClass,
+        augment: Boolean(opts.augment),
         floatValidation: percent(accuracyOf(mlpPredict(sparse, fVal), validation.labels)),
         fragmentTypes: typeCounts,
       },
@@ -242,9 +251,9 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
   const d = g.neurons.length >= 4 ? g.neurons.length - (g.neurons.length % 4) : g.neurons.length;
   const neurons = g.neurons.slice(0, d);
   const [fFit, fVal, fTest] = [g.fFit, g.fVal, g.fTest].map((x) => firstColumns(x, g.neurons.length, d)) as [Float32Array, Float32Array, Float32Array];
-  const epochs = opts.epochs ?? 20;
+  const epochs = opts.epochs ?? (opts.augment ? 8 : 20); // augmented: 5x the images per epoch
   const dims = [neurons.length, opts.hidden!, classes];
-  const mlp = trainMlp(fFit, fit.labels, dims, {
+  const mlp = trainMlp(fFit, g.readoutFit.labels, dims, {
     epochs, learningRate: 0.05, l2: 1e-4, seed: opts.seed,
     onEpoch: (e) => progress({ stage: "train hidden read-out", done: e + 1, total: epochs }),
   });
@@ -285,6 +294,7 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
         grownFeatures: chosen.length,
         featureOpsBudget: featureBudget,
         readout: `dense ${dims.join("-")} (ReLU)`,
+        augment: Boolean(opts.augment),
         floatValidation: percent(accuracyOf(mlpPredict(mlp, fVal), validation.labels)),
       },
     },

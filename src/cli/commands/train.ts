@@ -16,6 +16,7 @@ interface TrainFlags {
   name?: string;
   hidden: number;
   readoutHidden?: number;
+  augment?: boolean;
   filters: number[];
   epochs?: number;
   adversarial?: "pgd";
@@ -65,6 +66,7 @@ export function registerTrain(program: Command): void {
     .option("--budget-ops <n>", "strong: planned operations per inference to spend (lookups + min/max + MACs + ...)", positiveInt("--budget-ops"), DEFAULT_BUDGET_OPS)
     .option("--hidden <n>", "dense-mlp: hidden units", positiveInt("--hidden"), 128)
     .option("--readout-hidden <n>", "strong: a dense int8 ReLU hidden layer of n units between the features and the classes, instead of the sparse linear read-out (its MACs come on top of --budget-ops)", positiveInt("--readout-hidden"))
+    .option("--augment", "strong: train the read-out also on every training image shifted one pixel up, down, left and right (5x the images; nothing changes at inference)")
     .option("--filters <list>", "cnn: filters of each conv-pool stage, comma-separated", filterList, [8, 16])
     .option("--epochs <n>", "cnn: training epochs (default 3)", positiveInt("--epochs"))
     .option("--adversarial <method>", "cnn: adversarial training; pgd = train on PGD examples (Madry et al.) instead of clean images", oneOf("--adversarial", ["pgd"] as const))
@@ -81,7 +83,7 @@ export function registerTrain(program: Command): void {
 Examples:
   strongnet train --dataset mnist -o models/mnist_strong.json
   strongnet train --dataset fashion-mnist --budget-ops 10000 --seed 2 -o build/fashion.json
-  strongnet train --dataset mnist --budget-ops 20000 --readout-hidden 64 -o build/mnist_strong_h64.json
+  strongnet train --dataset mnist --budget-ops 30000 --readout-hidden 48 --augment -o build/mnist_strong_deep.json
   strongnet train --dataset mnist --arch dense-mlp -o models/mnist_dense.json
   strongnet train --dataset mnist --arch cnn --filters 8,16 --epochs 3 -o build/mnist_cnn.json
   strongnet train --dataset mnist --arch cnn --adversarial pgd --pgd-eps 77 --pgd-steps 3 --epochs 1 -o build/mnist_cnn_pgd.json
@@ -105,9 +107,10 @@ ${SPEC_HELP}`,
     .action(async (opts: TrainFlags) => {
       const name = opts.name ?? modelNameFor(opts.out);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`--name must be a C identifier, got "${name}"`);
+      if (opts.augment && opts.arch !== "strong") throw new InvalidArgumentError(`--augment applies to --arch strong only, got --arch ${opts.arch}`);
       if (opts.readoutHidden && opts.arch !== "strong") throw new InvalidArgumentError(`--readout-hidden applies to --arch strong only, got --arch ${opts.arch}`);
       if (opts.adversarial && opts.arch !== "cnn") throw new InvalidArgumentError(`--adversarial applies to --arch cnn only, got --arch ${opts.arch}`);
-      const archOptions = { strong: `--budget-ops ${opts.budgetOps}${opts.readoutHidden ? ` --readout-hidden ${opts.readoutHidden}` : ""}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.epochs ? ` --epochs ${opts.epochs}` : ""}${opts.adversarial ? ` --adversarial ${opts.adversarial} --pgd-eps ${opts.pgdEps} --pgd-steps ${opts.pgdSteps}` : ""}` };
+      const archOptions = { strong: `--budget-ops ${opts.budgetOps}${opts.readoutHidden ? ` --readout-hidden ${opts.readoutHidden}` : ""}${opts.augment ? " --augment" : ""}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.epochs ? ` --epochs ${opts.epochs}` : ""}${opts.adversarial ? ` --adversarial ${opts.adversarial} --pgd-eps ${opts.pgdEps} --pgd-steps ${opts.pgdSteps}` : ""}` };
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
         archOptions[opts.arch], `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
       const bar = trainProgress(!opts.json);
@@ -120,7 +123,7 @@ ${SPEC_HELP}`,
           seed: opts.seed,
           budgetOps: opts.budgetOps,
           hidden: [opts.hidden],
-          ...(opts.readoutHidden ? { strong: { hidden: opts.readoutHidden } } : {}),
+          strong: { ...(opts.readoutHidden ? { hidden: opts.readoutHidden } : {}), ...(opts.augment ? { augment: true } : {}) },
           cnn: {
             filters: opts.filters,
             ...(opts.epochs ? { epochs: opts.epochs } : {}),
