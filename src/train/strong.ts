@@ -175,7 +175,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
   const progress = opts.onProgress ?? (() => {});
   const g = await growFeatures(splits, opts, pool);
   if (opts.hidden) return trainHiddenReadout(g, splits, opts);
-  const { fit, readoutFit, validation, h, w, ch, classes, levels, thresholds, tables, types, candidates, fixedOps, featureBudget, sel, chosen, spent, round, neurons, fFit, fVal, fTest } = g;
+  const { readoutFit, h, w, ch, classes, levels, thresholds, tables, types, fixedOps, spent, neurons, fFit, fVal, fTest } = g;
   const termBudget = Math.max(classes, opts.budgetOps - fixedOps - spent);
   const termsPerClass = Math.max(1, Math.min(neurons.length, Math.floor(termBudget / classes)));
   const epochs = opts.epochs ?? (opts.augment ? 6 : 30); // augmented: 5x the images per epoch
@@ -195,18 +195,38 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
   const keep = neurons.map((_, j) => j).filter((j) => used[j]);
   const model = buildModel(opts, [h, w, ch], tables, keep.map((j) => neurons[j]!), sparse, keep, fFit);
 
-  const graph = graphOf(model);
-  const accuracy = measureAccuracy(graph, { test: splits.test, validation, fit }, mlpPredict(sparse, fTest), progress);
   const typeCounts: Record<string, number> = {};
   for (const j of keep) {
     const c = neurons[j]!;
     const key = `${types[c.type]!.name}/r${c.radius}${levels > 1 ? `/L${c.level}` : ""}`;
     typeCounts[key] = (typeCounts[key] ?? 0) + 1;
   }
+  return resultOf(g, splits, opts, model, { mlp: sparse, fVal, fTest }, {
+    levels: thresholds,
+    radii: opts.radii ?? [1, 2],
+    growthRoundsTarget: opts.rounds ?? 12,
+    keptFeatures: keep.length,
+    termsPerClass,
+    fragmentTypes: typeCounts,
+  });
+}
+
+/** The trainer's result for a finished model: its accuracies (int8 and float) and plan figures. */
+function resultOf(
+  g: Grown,
+  splits: DatasetSplits,
+  opts: StrongOptions,
+  model: ModelFileInput,
+  readout: { mlp: Mlp; fVal: Float32Array; fTest: Float32Array },
+  details: Record<string, unknown>,
+): TrainResult & { grown: number } {
+  const { fit, validation } = g;
+  const graph = graphOf(model);
+  const accuracy = measureAccuracy(graph, { test: splits.test, validation, fit }, mlpPredict(readout.mlp, readout.fTest), opts.onProgress ?? (() => {}));
   return {
     model,
-    floatTestScores: hiddenActivations(sparse, fTest, 1),
-    grown: chosen.length,
+    floatTestScores: hiddenActivations(readout.mlp, readout.fTest, readout.mlp.dims.length - 1),
+    grown: g.chosen.length,
     metrics: {
       arch: "strong",
       dataset: opts.datasetLabel,
@@ -216,19 +236,14 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
       accuracy,
       plan: planFigures(graph),
       details: {
-        candidates: candidates.length,
-        levels: thresholds,
-        radii: opts.radii ?? [1, 2],
-        growthRoundsTarget: opts.rounds ?? 12,
-        selectionImages: sel.count,
-        growthRounds: round,
-        grownFeatures: chosen.length,
-        keptFeatures: keep.length,
-        featureOpsBudget: featureBudget,
-        termsPerClass,
+        candidates: g.candidates.length,
+        selectionImages: g.sel.count,
+        growthRounds: g.round,
+        grownFeatures: g.chosen.length,
+        featureOpsBudget: g.featureBudget,
+        ...details,
         augment: Boolean(opts.augment),
-        floatValidation: percent(accuracyOf(mlpPredict(sparse, fVal), validation.labels)),
-        fragmentTypes: typeCounts,
+        floatValidation: percent(accuracyOf(mlpPredict(readout.mlp, readout.fVal), validation.labels)),
       },
     },
   };
@@ -245,7 +260,7 @@ type Grown = Awaited<ReturnType<typeof growFeatures>>;
  */
 function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions): TrainResult & { grown: number } {
   const progress = opts.onProgress ?? (() => {});
-  const { fit, validation, h, w, ch, classes, tables, chosen, candidates, featureBudget, sel, round } = g;
+  const { h, w, ch, classes, tables, featureBudget } = g;
   // a whole number of 4-input words, so the hidden layer runs on the blocked dense kernel
   // (src/kinds/dense.ts, packsIntoBlocks): drop the last 0-3 grown features
   const d = g.neurons.length >= 4 ? g.neurons.length - (g.neurons.length % 4) : g.neurons.length;
@@ -273,32 +288,7 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
     output: "class",
     metadata: { outputQuantization: { scale: logitScale, zeroPoint: 0 } },
   };
-  const graph = graphOf(model);
-  const accuracy = measureAccuracy(graph, { test: splits.test, validation, fit }, mlpPredict(mlp, fTest), progress);
-  return {
-    model,
-    floatTestScores: hiddenActivations(mlp, fTest, 2),
-    grown: chosen.length,
-    metrics: {
-      arch: "strong",
-      dataset: opts.datasetLabel,
-      seed: opts.seed,
-      budgetOps: opts.budgetOps,
-      split: { fit: fit.count, validation: validation.count, test: splits.test.count, rule: VALIDATION_RULE },
-      accuracy,
-      plan: planFigures(graph),
-      details: {
-        candidates: candidates.length,
-        selectionImages: sel.count,
-        growthRounds: round,
-        grownFeatures: chosen.length,
-        featureOpsBudget: featureBudget,
-        readout: `dense ${dims.join("-")} (ReLU)`,
-        augment: Boolean(opts.augment),
-        floatValidation: percent(accuracyOf(mlpPredict(mlp, fVal), validation.labels)),
-      },
-    },
-  };
+  return resultOf(g, splits, opts, model, { mlp, fVal, fTest }, { readout: `dense ${dims.join("-")} (ReLU)` });
 }
 
 /** The first d of each sample's `from` values. */
