@@ -5,7 +5,7 @@
  * 4 directions (background fills the gap), then trains the [features, H, 10] read-out on the
  * originals plus the shifts.
  *
- *   npx tsx scripts/experiments/augment.ts TAG DATASET H=64 epochs=8 [threshold=0]
+ *   npx tsx scripts/experiments/augment.ts TAG DATASET H=64 epochs=8 [threshold=0] [shifts=4|8]
  */
 import { readFileSync } from "node:fs";
 import { loadDataset, type DatasetName } from "../../src/datasets/index.js";
@@ -46,7 +46,8 @@ function features(pixels: Int8Array, n: number): Float32Array {
   return out;
 }
 const fFit = load("fit");
-const shifts = [[0, 1], [0, -1], [1, 0], [-1, 0]];
+// shifts=4: the four neighbours (what --augment does); shifts=8: the diagonals too
+const shifts = [[0, 1], [0, -1], [1, 0], [-1, 0], ...(args.shifts === 8 ? [[1, 1], [1, -1], [-1, 1], [-1, -1]] : [])];
 const n = fit.count;
 const all = new Float32Array(n * D * (1 + shifts.length));
 all.set(fFit);
