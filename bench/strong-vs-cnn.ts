@@ -7,11 +7,13 @@
  *
  *   npx tsx bench/strong-vs-cnn.ts [--vectors 20] [--cnn-epochs 3] [--reuse] [--replot]
  *       [--robustness-samples 40] [--milp-time 8] [--queries 1000] [--robustness-only | --accuracy-only] [--datasets mnist,fashion-mnist]
+ *       [--robustness-families strong,strong-deep,cnn,cnn-pgd]
  *
  * --replot redraws strong-vs-cnn.svg from strong-vs-cnn.json without measuring anything.
  * --robustness-only keeps the accuracy / instruction rows of strong-vs-cnn.json and measures
  * only the robustness section (the accuracy rows need the reference on 10,000 images per model and
- * QEMU); --datasets limits the robustness section to some data sets (the others' rows are kept).
+ * QEMU); --datasets limits the robustness section to some data sets and --robustness-families to
+ * some model families (the other rows are kept from the JSON).
  * --accuracy-only is the converse: it measures the accuracy / instruction rows and keeps every
  * robustness row of strong-vs-cnn.json (e.g. after a kernel change).
  *
@@ -52,7 +54,7 @@ const { values } = parseArgs({
   options: {
     vectors: { type: "string", default: "20" }, "cnn-epochs": { type: "string", default: "3" }, reuse: { type: "boolean", default: false }, replot: { type: "boolean", default: false },
     "robustness-samples": { type: "string", default: "40" }, "milp-time": { type: "string", default: "8" }, queries: { type: "string", default: "1000" },
-    "robustness-only": { type: "boolean", default: false }, "accuracy-only": { type: "boolean", default: false }, "wait-models": { type: "string", default: "0" }, datasets: { type: "string", default: "mnist,fashion-mnist" },
+    "robustness-only": { type: "boolean", default: false }, "accuracy-only": { type: "boolean", default: false }, "wait-models": { type: "string", default: "0" }, "robustness-families": { type: "string", default: "strong,strong-deep,cnn,cnn-pgd" }, datasets: { type: "string", default: "mnist,fashion-mnist" },
   },
 });
 const ROB_SAMPLES = Number(values["robustness-samples"]);
@@ -190,7 +192,11 @@ if (values["robustness-only"]) {
 // ---------------------------------------------------------------------------------------------
 // robustness: strong vs CNN vs adversarially trained CNN
 
-type RobFamily = "strong" | "cnn" | "cnn-pgd";
+const ROB_FAMILIES = ["strong", "strong-deep", "cnn", "cnn-pgd"] as const;
+type RobFamily = (typeof ROB_FAMILIES)[number];
+/** --robustness-families measures only these; the other families' rows are kept from the JSON */
+const MEASURE_FAMILIES = values["robustness-families"]!.split(",") as RobFamily[];
+for (const f of MEASURE_FAMILIES) if (!ROB_FAMILIES.includes(f)) throw new Error(`--robustness-families: unknown family "${f}" (known: ${ROB_FAMILIES.join(", ")})`);
 interface RobRow {
   dataset: DatasetName;
   model: string;
@@ -219,11 +225,12 @@ for (const dataset of ROB_DATASETS) {
   const a = ADVERSARIAL[dataset];
   const models: [RobFamily, () => Promise<string>, string][] = [
     ["strong", async () => join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`],
+    ["strong-deep", () => strongDeepModel(dataset), deepCommand(dataset).replace(/ --dataset \S+| --seed 1/g, "")],
     ["cnn", () => cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`],
     ["cnn-pgd", () => pgdModel(dataset, pgdPath), `--arch cnn --adversarial pgd --pgd-eps ${a.eps} --pgd-steps ${a.steps}, ${a.epochs} epoch on ${a.trainImages} images`],
   ];
   const data = takeFirst(loadDataset(dataset).test, ROB_SAMPLES);
-  for (const [family, modelPath, source] of models) {
+  for (const [family, modelPath, source] of models.filter(([f]) => MEASURE_FAMILIES.includes(f))) {
     const path = await modelPath();
     const graph = loadGraph(path);
     log(`robustness ${dataset} ${graph.name}: ${data.count} images, eps ${RADII[dataset].join(", ")}, MILP ${MILP_TIME} s ...`);
@@ -258,8 +265,8 @@ function BUILD_PARTIAL(): string {
 
 {
   const now = existsSync(join(RESULTS, "strong-vs-cnn.json")) ? (JSON.parse(readFileSync(join(RESULTS, "strong-vs-cnn.json"), "utf8")) as { robustness?: RobRow[] }) : undefined;
-  robRows.unshift(...(now?.robustness ?? []).filter((r) => !ROB_DATASETS.includes(r.dataset)));
-  const order = (r: RobRow) => (r.dataset === "mnist" ? 0 : 1) * 1000 + r.eps;
+  robRows.unshift(...(now?.robustness ?? []).filter((r) => !(ROB_DATASETS.includes(r.dataset) && MEASURE_FAMILIES.includes(r.family))));
+  const order = (r: RobRow) => (r.dataset === "mnist" ? 0 : 1) * 10000 + r.eps * 10 + ROB_FAMILIES.indexOf(r.family);
   robRows.sort((a, b) => order(a) - order(b));
 }
 
@@ -298,18 +305,18 @@ for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
   for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
     for (const eps of RADII[dataset]) {
       const at = (f: RobFamily) => robRows.find((r) => r.dataset === dataset && r.family === f && r.eps === eps);
-      const [st, cnn, pgd] = [at("strong"), at("cnn"), at("cnn-pgd")];
+      const [st, deep, cnn, pgd] = [at("strong"), at("strong-deep"), at("cnn"), at("cnn-pgd")];
       if (!st || !cnn || !pgd) {
         measured = false;
         continue;
       }
       const br = (r: RobRow) => `[${r.verified.toFixed(1)}, ${r.upper.toFixed(1)}]`;
-      if (!(st.verified > cnn.upper)) met = false;
-      cells.push(`${dataset} ${eps}/255: strong ${br(st)}, CNN ${br(cnn)}, PGD-CNN ${br(pgd)}`);
+      if (!(Math.max(st.verified, deep?.verified ?? 0) > cnn.upper)) met = false;
+      cells.push(`${dataset} ${eps}/255: strong ${br(st)}, ${deep ? `deep strong ${br(deep)}, ` : ""}CNN ${br(cnn)}, PGD-CNN ${br(pgd)}`);
     }
   }
   verdicts.push({
-    target: "robustness at eps 26/255, 77/255 (MNIST) and 8/255 (Fashion-MNIST): strong provably more robust than the CNN (strong's MILP-verified accuracy above the CNN's attacked accuracy) at every radius; adversarially trained CNN beside",
+    target: "robustness at eps 26/255, 77/255 (MNIST) and 8/255 (Fashion-MNIST): strong provably more robust than the CNN (a strong network's MILP-verified accuracy above the CNN's attacked accuracy) at every radius; adversarially trained CNN beside",
     met: measured && met,
     detail: measured ? `robust-accuracy brackets [verified, upper] in %, first ${ROB_SAMPLES} test images: ${cells.join("; ")}` : "not measured",
   });
@@ -387,7 +394,7 @@ function plot(all: Row[], rob: RobRow[] = []): string {
   if (rob.length) {
     const top = H + 20;
     const groups = [...new Set(rob.map((r) => `${r.dataset}|${r.eps}`))];
-    const fam: Record<RobFamily, string> = { strong: "#d62728", cnn: "#2ca02c", "cnn-pgd": "#9467bd" };
+    const fam: Record<RobFamily, string> = { strong: "#d62728", "strong-deep": "#ff7f0e", cnn: "#2ca02c", "cnn-pgd": "#9467bd" };
     const plotTop = top + 30;
     const plotH = robH - 80;
     const left = 50;
