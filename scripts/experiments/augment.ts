@@ -5,7 +5,7 @@
  * 4 directions (background fills the gap), then trains the [features, H, 10] read-out on the
  * originals plus the shifts.
  *
- *   npx tsx scripts/experiments/augment.ts TAG DATASET H=64 epochs=8 [threshold=0] [shifts=4|8]
+ *   npx tsx scripts/experiments/augment.ts TAG DATASET H=64 epochs=8 [threshold=0] [shifts=4|8 | affine=K deg=10 scale=0.1 shear=0.1 px=1.5]
  */
 import { readFileSync } from "node:fs";
 import { loadDataset, type DatasetName } from "../../src/datasets/index.js";
@@ -13,6 +13,8 @@ import { accuracyOf, splitValidation } from "../../src/train/common.js";
 import { evaluateCandidates, flattenCandidates } from "../../src/train/fragments.js";
 import { mlpPredict, trainMlp } from "../../src/train/mlp.js";
 import { strongTables } from "../../src/train/strong.js";
+import { makeDataset, type Dataset } from "../../src/datasets/types.js";
+import { Rng } from "../../src/util/random.js";
 
 const [tag, dataset] = [process.argv[2]!, process.argv[3]! as DatasetName];
 const args = Object.fromEntries(process.argv.slice(4).map((a) => a.split("=")).map(([k, v]) => [k, Number(v)]));
@@ -46,15 +48,91 @@ function features(pixels: Int8Array, n: number): Float32Array {
   return out;
 }
 const fFit = load("fit");
-// shifts=4: the four neighbours (what --augment does); shifts=8: the diagonals too
-const shifts = [[0, 1], [0, -1], [1, 0], [-1, 0], ...(args.shifts === 8 ? [[1, 1], [1, -1], [-1, 1], [-1, -1]] : [])];
 const n = fit.count;
-const all = new Float32Array(n * D * (1 + shifts.length));
-all.set(fFit);
-shifts.forEach(([dy, dx], k) => all.set(features(shifted(fit.pixels, n, dy!, dx!), n), (k + 1) * n * D));
-const labels = new Uint8Array(n * (1 + shifts.length));
-for (let k = 0; k <= shifts.length; k++) labels.set(fit.labels, k * n);
-console.log(`features of ${labels.length} images (originals + ${shifts.length} shifts)`, secs());
+let all: Float32Array, labels: Uint8Array;
+if (args.affine) {
+  // affine=K: the originals and K random affine distortions of each (src/train/augment.ts)
+  const aug = withAffineCopies(fit, args.affine, 1, { degrees: args.deg ?? 10, scale: args.scale ?? 0.1, shear: args.shear ?? 0.1, shift: args.px ?? 1.5 });
+  all = new Float32Array(aug.count * D);
+  all.set(fFit);
+  all.set(features(aug.pixels.subarray(n * h * w), aug.count - n), n * D);
+  labels = aug.labels;
+} else {
+  // shifts=4: the four neighbours (what --augment does); shifts=8: the diagonals too
+  const shifts = [[0, 1], [0, -1], [1, 0], [-1, 0], ...(args.shifts === 8 ? [[1, 1], [1, -1], [-1, 1], [-1, -1]] : [])];
+  all = new Float32Array(n * D * (1 + shifts.length));
+  all.set(fFit);
+  shifts.forEach(([dy, dx], k) => all.set(features(shifted(fit.pixels, n, dy!, dx!), n), (k + 1) * n * D));
+  labels = new Uint8Array(n * (1 + shifts.length));
+  for (let k = 0; k <= shifts.length; k++) labels.set(fit.labels, k * n);
+}
+console.log(`features of ${labels.length} images`, secs());
 const mlp = trainMlp(all, labels, [D, H, 10], { epochs, learningRate: 0.05, l2: 1e-4, seed: 1 });
 const acc = (x: Float32Array, l: Uint8Array) => (100 * accuracyOf(mlpPredict(mlp, x), l)).toFixed(2);
 console.log(`augmented hidden H=${H} epochs=${epochs}: val ${acc(load("val"), validation.labels)} test ${acc(load("test"), splits.test.labels)}`, secs());
+
+/** Ranges of the random affine distortions of withAffineCopies. */
+interface AffineRanges {
+  /** rotation, degrees either way (default 10) */
+  degrees?: number;
+  /** scale factor 1 +- this (default 0.1) */
+  scale?: number;
+  /** shear, x += shear * y, either way (default 0.1) */
+  shear?: number;
+  /** translation in pixels either way (default 1.5) */
+  shift?: number;
+}
+
+/**
+ * The images of `ds` followed by `copies` randomly distorted versions of all of them (labels
+ * repeated): per copy of each image a rotation, scale, shear and translation drawn uniformly from
+ * `ranges` about the image centre, resampled bilinearly (edge pixels repeat outside the image),
+ * rounded to int8. Seeded: the same seed gives the same images.
+ */
+function withAffineCopies(ds: Dataset, copies: number, seed: number, ranges: AffineRanges = {}): Dataset {
+  const [h, w, c] = ds.shape;
+  const size = h * w * c;
+  const rng = new Rng(seed);
+  const pixels = new Int8Array(ds.count * size * (1 + copies));
+  const labels = new Uint8Array(ds.count * (1 + copies));
+  pixels.set(ds.pixels);
+  labels.set(ds.labels);
+  const { degrees = 10, scale = 0.1, shear = 0.1, shift = 1.5 } = ranges;
+  const between = (r: number) => (2 * rng.next() - 1) * r;
+  const at = (src: number, y: number, x: number, ch: number) => ds.pixels[src + (Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * c + ch]!;
+  const [cy, cx] = [(h - 1) / 2, (w - 1) / 2];
+  for (let k = 1; k <= copies; k++) {
+    labels.set(ds.labels, k * ds.count);
+    for (let i = 0; i < ds.count; i++) {
+      const angle = (between(degrees) * Math.PI) / 180;
+      const s = 1 + between(scale);
+      const sh = between(shear);
+      const [ty, tx] = [between(shift), between(shift)];
+      // output (y, x) reads the source at the inverse map: rotate by -angle, divide by s, undo shear
+      const cos = Math.cos(angle) / s;
+      const sin = Math.sin(angle) / s;
+      const src = i * size;
+      const dst = (k * ds.count + i) * size;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const dy = y - cy - ty;
+          const dx = x - cx - tx;
+          const sy = cos * dy - sin * dx + cy;
+          const sx0 = sin * dy + cos * dx;
+          const sx = sx0 - sh * (sy - cy) + cx;
+          const y0 = Math.floor(sy);
+          const x0 = Math.floor(sx);
+          const fy = sy - y0;
+          const fx = sx - x0;
+          for (let ch = 0; ch < c; ch++) {
+            const v =
+              (1 - fy) * ((1 - fx) * at(src, y0, x0, ch) + fx * at(src, y0, x0 + 1, ch)) +
+              fy * ((1 - fx) * at(src, y0 + 1, x0, ch) + fx * at(src, y0 + 1, x0 + 1, ch));
+            pixels[dst + (y * w + x) * c + ch] = Math.max(-128, Math.min(127, Math.round(v)));
+          }
+        }
+      }
+    }
+  }
+  return makeDataset(`${ds.name}+affine`, ds.shape, ds.classes, pixels, labels);
+}

@@ -40,3 +40,4 @@ export function withShiftedCopies(ds: Dataset): Dataset {
   });
   return makeDataset(`${ds.name}+shifts`, ds.shape, ds.classes, pixels, labels);
 }
+
