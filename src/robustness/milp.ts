@@ -118,6 +118,9 @@ interface Bounded {
 
 const constant = (v: number): Bounded => ({ e: { c: v, idx: [], coef: [] }, lo: v, hi: v });
 
+/** -b: the expression negated, its bounds swapped. */
+const negated = (b: Bounded): Bounded => ({ e: { c: -b.e.c, idx: b.e.idx, coef: b.e.coef.map((v) => -v) }, lo: -b.hi, hi: -b.lo });
+
 /** The MILP under construction: columns with bounds and integrality, rows in CSR form. */
 class Builder {
   colLower: number[] = [];
@@ -192,27 +195,9 @@ class Builder {
     return { e: ze, lo, hi: H };
   }
 
-  /** max of the arguments (exact big-M encoding). */
+  /** max of the arguments: -min(-a_k), the same exact encoding. */
   maxOf(items: Bounded[]): Bounded {
-    const L = Math.max(...items.map((b) => b.lo));
-    let kept = items.filter((b) => b.hi > L);
-    const atL = items.find((b) => b.lo === L)!;
-    if (!kept.includes(atL)) kept = [...kept, atL];
-    if (kept.length === 1) return { ...kept[0]!, lo: Math.max(kept[0]!.lo, L) };
-    const hi = Math.max(...kept.map((b) => b.hi));
-    const y = this.addVar(L, hi, false);
-    const ye = this.varExpr(y);
-    const sum = new Map<number, number>();
-    for (const b of kept) {
-      this.addLinear([[1, ye], [-1, b.e]], 0, Infinity); // y >= a_k
-      const d = this.addVar(0, 1, true);
-      sum.set(d, 1);
-      const M = hi - b.lo;
-      // y <= a_k + M (1 - d)  <=>  y - a_k + M d <= M
-      this.addLinear([[1, ye], [-1, b.e], [M, this.varExpr(d)]], -Infinity, M);
-    }
-    this.addRow(sum, 1, 1);
-    return { e: ye, lo: L, hi };
+    return negated(this.minOf(items.map(negated)));
   }
 
   /** T(x) for an integer-valued x in [x.lo, x.hi]: exact incremental piecewise-linear encoding. */
