@@ -56,6 +56,12 @@ export interface AdversarialOptions {
   rampFraction?: number;
 }
 
+/** The adversarial settings with every default filled in (what training uses and the metrics record). */
+export function pgdSettings(a: AdversarialOptions): Required<AdversarialOptions> {
+  const steps = a.steps ?? 3;
+  return { method: a.method, eps: a.eps, steps, stepSize: a.stepSize ?? (2.5 * a.eps) / steps, rampFraction: a.rampFraction ?? 0.2 };
+}
+
 interface ConvStage {
   /** [h, w, c] of the stage input */
   input: [number, number, number];
@@ -308,10 +314,9 @@ export function trainCnnFloat(data: Dataset, shape: [number, number, number], op
   const order = Array.from({ length: data.count }, (_, i) => i);
   const steps = epochs * Math.ceil(data.count / batch);
   let step = 0;
-  const adv = opts.adversarial;
-  const pgdSteps = adv?.steps ?? 3;
-  const pgdStep = adv ? (adv.stepSize ?? (2.5 * adv.eps) / pgdSteps) * PIXEL_SCALE : 0;
-  const ramp = Math.max(1, Math.round((adv?.rampFraction ?? 0.2) * steps));
+  const adv = opts.adversarial && pgdSettings(opts.adversarial);
+  const pgdStep = adv ? adv.stepSize * PIXEL_SCALE : 0;
+  const ramp = Math.max(1, Math.round((adv ? adv.rampFraction : 0.2) * steps));
   const advRng = new Rng(opts.seed ^ 0x5eed0adf);
   for (let epoch = 0; epoch < epochs; epoch++) {
     rng.shuffle(order);
@@ -322,7 +327,7 @@ export function trainCnnFloat(data: Dataset, shape: [number, number, number], op
       for (let b = start; b < end; b++) {
         const i = order[b]!;
         let x = pixels(data.images[i]!);
-        if (adv) x = pgdExample(net, x, data.labels[i]!, radius, pgdStep * (radius / (adv.eps * PIXEL_SCALE || 1)), pgdSteps, advRng);
+        if (adv) x = pgdExample(net, x, data.labels[i]!, radius, pgdStep * (radius / (adv.eps * PIXEL_SCALE || 1)), adv.steps, advRng);
         backward(net, forward(net, x), data.labels[i]!, g);
       }
       const lr = 0.5 * lr0 * (1 + Math.cos((Math.PI * step++) / steps));
@@ -388,11 +393,12 @@ export function trainCnn(splits: DatasetSplits, opts: CnnOptions): TrainResult {
   const inputQuant = { scale: PIXEL_SCALE, zeroPoint: -128 };
   const q = quantizeFloatGraph(g, calibration.images.map((im) => [pixels(im)]), inputQuant, { kind: "minmax" });
   const filters = net.stages.map((s) => s.filters);
+  const adv = opts.adversarial && pgdSettings(opts.adversarial);
   const model: ModelFileInput = {
     format: "strongnet-model",
     version: 1,
     name: opts.name,
-    description: `CNN baseline: ${filters.map((f) => `conv${net.kernel}x${net.kernel}x${f}-pool`).join("-")}-dense${net.classes} (ReLU), trained by strongnet train --arch cnn${opts.adversarial ? ` --adversarial pgd (eps ${opts.adversarial.eps}/255, ${opts.adversarial.steps ?? 3} steps)` : ""} on ${opts.datasetLabel}, int8 after training.`,
+    description: `CNN baseline: ${filters.map((f) => `conv${net.kernel}x${net.kernel}x${f}-pool`).join("-")}-dense${net.classes} (ReLU), trained by strongnet train --arch cnn${adv ? ` --adversarial pgd (eps ${adv.eps}/255, ${adv.steps} steps)` : ""} on ${opts.datasetLabel}, int8 after training.`,
     input: { shape },
     tables: [],
     layers: [...q.layers, { id: "class", kind: "argmax", input: "logits" }],
@@ -414,7 +420,7 @@ export function trainCnn(splits: DatasetSplits, opts: CnnOptions): TrainResult {
       plan: planFigures(graph),
       details: {
         filters, kernel: net.kernel, epochs: opts.epochs ?? 3, learningRate: opts.learningRate ?? 0.03, l2: opts.l2 ?? 5e-4, calibrationSamples: calibration.count,
-        ...(opts.adversarial ? { adversarial: { method: "pgd", eps: opts.adversarial.eps, steps: opts.adversarial.steps ?? 3, stepSize: opts.adversarial.stepSize ?? (2.5 * opts.adversarial.eps) / (opts.adversarial.steps ?? 3), rampFraction: opts.adversarial.rampFraction ?? 0.2, unit: "int8 pixel units (E/255)" } } : {}),
+        ...(adv ? { adversarial: { ...adv, unit: "int8 pixel units (E/255)" } } : {}),
       },
     },
   };
