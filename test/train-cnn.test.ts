@@ -14,6 +14,16 @@ import { trainModel } from "../src/train/index.js";
 import { Rng } from "../src/util/random.js";
 import { makeDigits8, writeCsv } from "./helpers/digits8.js";
 
+/** The 8x8 digits as CSV train (60 per class) and test (30 per class) SPECs, and the CNN settings both runs share. */
+function digitsCnnRequest(name: string) {
+  const dir = mkdtempSync(join(tmpdir(), `sn-${name}-`));
+  const train = join(dir, "train.csv");
+  const test = join(dir, "test.csv");
+  writeCsv(train, makeDigits8(60, 1));
+  writeCsv(test, makeDigits8(30, 2));
+  return { dataset: `${train}:label=label:shape=8x8`, test: `${test}:label=label:shape=8x8`, arch: "cnn" as const, seed: 1, name, cnn: { filters: [6, 12], kernel: 3, epochs: 15 } };
+}
+
 describe("CNN backpropagation", () => {
   it("matches central finite differences on every parameter group", () => {
     const net = initCnn([6, 6, 2], [3, 4], 3, 3, 7);
@@ -74,13 +84,8 @@ describe("PGD for adversarial training (--adversarial pgd)", () => {
   });
 
   it("trains seeded and deterministically on 8x8 digits, and records its settings", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sn-cnn-adv-"));
-    const train = join(dir, "train.csv");
-    const test = join(dir, "test.csv");
-    writeCsv(train, makeDigits8(60, 1));
-    writeCsv(test, makeDigits8(30, 2));
-    const run = () =>
-      trainModel({ dataset: `${train}:label=label:shape=8x8`, test: `${test}:label=label:shape=8x8`, arch: "cnn", seed: 1, name: "digits_cnn_pgd", cnn: { filters: [6, 12], kernel: 3, epochs: 15, adversarial: { method: "pgd", eps: 16, steps: 2 } } });
+    const request = digitsCnnRequest("digits_cnn_pgd");
+    const run = () => trainModel({ ...request, cnn: { ...request.cnn, adversarial: { method: "pgd", eps: 16, steps: 2 } } });
     const a = await run();
     const b = await run();
     expect(JSON.stringify(a.model)).toBe(JSON.stringify(b.model));
@@ -93,12 +98,7 @@ describe("PGD for adversarial training (--adversarial pgd)", () => {
 
 describe("train --arch cnn on 8x8 digits", () => {
   it("learns, and its int8 model (calibrated after training) agrees with the float one", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sn-cnn-"));
-    const train = join(dir, "train.csv");
-    const test = join(dir, "test.csv");
-    writeCsv(train, makeDigits8(60, 1));
-    writeCsv(test, makeDigits8(30, 2));
-    const { model, metrics } = await trainModel({ dataset: `${train}:label=label:shape=8x8`, test: `${test}:label=label:shape=8x8`, arch: "cnn", seed: 1, name: "digits_cnn", cnn: { filters: [6, 12], kernel: 3, epochs: 15 } });
+    const { model, metrics } = await trainModel(digitsCnnRequest("digits_cnn"));
     const graph = buildGraph(parseModel(model));
     expect(graph.layers.map((l) => l.kind)).toEqual(["conv2d", "maxpool", "conv2d", "maxpool", "reshape", "dense", "argmax"]);
     expect(metrics.arch).toBe("cnn");
