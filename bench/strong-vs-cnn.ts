@@ -39,7 +39,7 @@ import { parseModel, saveModelFile } from "../src/format/load.js";
 import { importOnnxFile } from "../src/import/onnx/index.js";
 import { buildGraph, loadGraph, type Graph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
-import { trainModel, writeTrained } from "../src/train/index.js";
+import { trainModel, writeTrained, type TrainRequest } from "../src/train/index.js";
 import { writeFileAtomic } from "../src/util/fs.js";
 import { verifyModel } from "../src/verify/verify.js";
 import { takeFirst } from "../src/datasets/index.js";
@@ -97,15 +97,19 @@ const argmax = (v: ArrayLike<number>): number => {
   return best;
 };
 
-async function cnnModel(dataset: DatasetName): Promise<string> {
-  const out = join(MODELS, `${dataset.replace("-", "_")}_cnn.json`);
+/** bench/results/strong-vs-cnn-models/<name>.json: kept with --reuse, else trained (and its sidecar written). */
+async function trainedModel(request: TrainRequest): Promise<string> {
+  const out = join(MODELS, `${request.name}.json`);
   if (values.reuse && existsSync(out)) return out;
   mkdirSync(MODELS, { recursive: true });
-  log(`training the ${dataset} CNN (${EPOCHS} epochs) ...`);
-  const { model, metrics } = await trainModel({ dataset, arch: "cnn", seed: 1, name: `${dataset.replace("-", "_")}_cnn`, cnn: { epochs: EPOCHS }, command: `strongnet train --dataset ${dataset} --arch cnn --epochs ${EPOCHS} --seed 1` });
+  log(`training ${request.name} ...`);
+  const { model, metrics } = await trainModel(request);
   writeTrained(out, model, metrics);
   return out;
 }
+
+const cnnModel = (dataset: DatasetName): Promise<string> =>
+  trainedModel({ dataset, arch: "cnn", seed: 1, name: `${dataset.replace("-", "_")}_cnn`, cnn: { epochs: EPOCHS }, command: `strongnet train --dataset ${dataset} --arch cnn --epochs ${EPOCHS} --seed 1` });
 
 /**
  * The deeper strong networks (docs/training.md, "Deeper strong networks"): grown features, a dense
@@ -117,19 +121,15 @@ const DEEP: Record<DatasetName, { budgetOps: number; hidden: number }> = {
   "fashion-mnist": { budgetOps: 20000, hidden: 48 },
 };
 const deepCommand = (dataset: DatasetName) => `strongnet train --dataset ${dataset} --budget-ops ${DEEP[dataset].budgetOps} --readout-hidden ${DEEP[dataset].hidden} --augment --seed 1`;
-async function strongDeepModel(dataset: DatasetName): Promise<string> {
+/** the deep model's row source: its training options */
+const deepSource = (dataset: DatasetName) => deepCommand(dataset).replace(/ --dataset \S+| --seed 1/g, "");
+function strongDeepModel(dataset: DatasetName): Promise<string> {
   const name = `${dataset === "mnist" ? "mnist" : "fashion"}_strong_deep`;
-  const out = join(MODELS, `${name}.json`);
-  if (values.reuse && existsSync(out)) return out;
-  mkdirSync(MODELS, { recursive: true });
-  log(`training ${name} ...`);
   const { budgetOps, hidden } = DEEP[dataset];
-  const { model, metrics } = await trainModel({
+  return trainedModel({
     dataset, arch: "strong", seed: 1, name, budgetOps, strong: { hidden, augment: true },
     command: `${deepCommand(dataset)} --name ${name} -o bench/results/strong-vs-cnn-models/${name}.json`,
   });
-  writeTrained(out, model, metrics);
-  return out;
 }
 
 /** int8 validation accuracy from a model's `<name>.metrics.json`, when it has one. */
@@ -182,7 +182,7 @@ if (values["robustness-only"]) {
   for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
     const prefix = dataset === "mnist" ? "mnist" : "fashion";
     rows.push(await measure(dataset, "strong", join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`));
-    rows.push(await measure(dataset, "strong", await strongDeepModel(dataset), deepCommand(dataset).replace(/ --dataset \S+| --seed 1/g, "")));
+    rows.push(await measure(dataset, "strong", await strongDeepModel(dataset), deepSource(dataset)));
     rows.push(await measure(dataset, "dense", join(ROOT, "models", `${prefix}_dense.json`), `models/${prefix}_dense.json`));
     rows.push(await measure(dataset, "cnn", await cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`));
     if (dataset === "mnist") rows.push(await measure(dataset, "cnn", mnist8(), "ONNX model zoo mnist-8, imported, 500 calibration images"));
@@ -225,7 +225,7 @@ for (const dataset of ROB_DATASETS) {
   const a = ADVERSARIAL[dataset];
   const models: [RobFamily, () => Promise<string>, string][] = [
     ["strong", async () => join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`],
-    ["strong-deep", () => strongDeepModel(dataset), deepCommand(dataset).replace(/ --dataset \S+| --seed 1/g, "")],
+    ["strong-deep", () => strongDeepModel(dataset), deepSource(dataset)],
     ["cnn", () => cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`],
     ["cnn-pgd", () => pgdModel(dataset, pgdPath), `--arch cnn --adversarial pgd --pgd-eps ${a.eps} --pgd-steps ${a.steps}, ${a.epochs} epoch on ${a.trainImages} images`],
   ];

@@ -107,9 +107,10 @@ ${SPEC_HELP}`,
     .action(async (opts: TrainFlags) => {
       const name = opts.name ?? modelNameFor(opts.out);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`--name must be a C identifier, got "${name}"`);
-      if (opts.augment && opts.arch !== "strong") throw new InvalidArgumentError(`--augment applies to --arch strong only, got --arch ${opts.arch}`);
-      if (opts.readoutHidden && opts.arch !== "strong") throw new InvalidArgumentError(`--readout-hidden applies to --arch strong only, got --arch ${opts.arch}`);
-      if (opts.adversarial && opts.arch !== "cnn") throw new InvalidArgumentError(`--adversarial applies to --arch cnn only, got --arch ${opts.arch}`);
+      const archOnly: [string, unknown, Arch][] = [["--augment", opts.augment, "strong"], ["--readout-hidden", opts.readoutHidden, "strong"], ["--adversarial", opts.adversarial, "cnn"]];
+      for (const [flag, given, arch] of archOnly) {
+        if (given && opts.arch !== arch) throw new InvalidArgumentError(`${flag} applies to --arch ${arch} only, got --arch ${opts.arch}`);
+      }
       const archOptions = { strong: `--budget-ops ${opts.budgetOps}${opts.readoutHidden ? ` --readout-hidden ${opts.readoutHidden}` : ""}${opts.augment ? " --augment" : ""}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.epochs ? ` --epochs ${opts.epochs}` : ""}${opts.adversarial ? ` --adversarial ${opts.adversarial} --pgd-eps ${opts.pgdEps} --pgd-steps ${opts.pgdSteps}` : ""}` };
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
         archOptions[opts.arch], `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
