@@ -40,6 +40,7 @@ import { importOnnxFile } from "../src/import/onnx/index.js";
 import { buildGraph, loadGraph, type Graph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 import { trainModel, writeTrained, type TrainRequest } from "../src/train/index.js";
+import { predictedClass } from "../src/kinds/argmax.js";
 import { writeFileAtomic } from "../src/util/fs.js";
 import { verifyModel } from "../src/verify/verify.js";
 import { takeFirst } from "../src/datasets/index.js";
@@ -91,11 +92,6 @@ interface Row {
   bitExact: boolean;
 }
 
-const argmax = (v: ArrayLike<number>): number => {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
-  return best;
-};
 
 /** bench/results/strong-vs-cnn-models/<name>.json: kept with --reuse, else trained (and its sidecar written). */
 async function trainedModel(request: TrainRequest): Promise<string> {
@@ -151,8 +147,7 @@ async function measure(dataset: DatasetName, family: Family, path: string, sourc
   const graph: Graph = path.endsWith(".json") ? loadGraph(path) : buildGraph(parseModel(importOnnxFile(path)));
   const test = loadDataset(dataset).test;
   let right = 0;
-  const classOf = (y: Int8Array) => (graph.layers.at(-1)?.kind === "argmax" ? y[0]! : argmax(y));
-  for (let i = 0; i < test.count; i++) if (classOf(predict(graph, test.images[i]!)) === test.labels[i]) right++;
+  for (let i = 0; i < test.count; i++) if (predictedClass(predict(graph, test.images[i]!)) === test.labels[i]) right++;
   const r = await verifyModel({ graph, board: BOARD, count: VECTORS, dataset });
   const row: Row = {
     dataset, model: graph.name, family, source,

@@ -12,7 +12,7 @@ import { loadBoards } from "../src/firmware/index.js";
 import { loadGraph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
 import { testVectors } from "../src/verify/vectors.js";
-import { predictedClass } from "../src/verify/verify.js";
+import { predictedClass } from "../src/kinds/argmax.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const DEMO = join(ROOT, "models", "mnist_demo.json");

@@ -15,7 +15,8 @@ import { softmaxParams } from "../src/kinds/softmax.js";
 import { BudgetError } from "../src/plan/fit.js";
 import { predict, runTrace } from "../src/reference/interpreter.js";
 import { testVectors } from "../src/verify/vectors.js";
-import { predictedClass, verifyModel } from "../src/verify/verify.js";
+import { verifyModel } from "../src/verify/verify.js";
+import { predictedClass } from "../src/kinds/argmax.js";
 import { randomModel } from "../test/helpers/random-model.js";
 
 const MODELS_DIR = join(import.meta.dirname, "..", "models");

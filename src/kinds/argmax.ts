@@ -20,6 +20,11 @@ export function firstMaxIndex(values: ArrayLike<number>): number {
   return best;
 }
 
+/** The class a model output names: the byte itself for an argmax output, else the first maximum. */
+export function predictedClass(output: Int8Array): number {
+  return output.length === 1 ? output[0]! : firstMaxIndex(output);
+}
+
 export const argmax = defineKind<ArgmaxLayer>()({
   kind: "argmax",
   summary: "index of the first largest value (the predicted class)",

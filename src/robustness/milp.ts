@@ -38,7 +38,7 @@
  * - anything open when time runs out: UNDECIDED (reported, never counted as robust).
  */
 import type { Graph } from "../ir/index.js";
-import { firstMaxIndex } from "../kinds/argmax.js";
+import { firstMaxIndex, predictedClass } from "../kinds/argmax.js";
 import { predict } from "../reference/interpreter.js";
 import { rowScale, rowValue, runFlat, scoresOf, type FlatGraph, type FlatLinear, type FlatMinMax, type RowRule } from "./flat.js";
 import { certifiedClass, inputBox, propagate, tableMax, tableMin, type Propagation } from "./ibp.js";
@@ -425,7 +425,7 @@ export function verifyMilp(solver: HighsSolver, fg: FlatGraph, x0: Int8Array, ep
       }
       if (col) {
         const x = candidate(col, enc.inputVar, x0, prop);
-        const cls = graph.layers.at(-1)?.kind === "argmax" ? predict(graph, x)[0]! : firstMaxIndex(predict(graph, x));
+        const cls = predictedClass(predict(graph, x));
         if (cls !== c) return { ...base, ...size, status: "falsified", counterexample: x, byIbp: false, excluded, excludedByBounds, seconds: seconds() };
         spurious = true;
         continue;

@@ -13,7 +13,7 @@
  * before anything is built.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { firstMaxIndex } from "../kinds/argmax.js";
+import { predictedClass } from "../kinds/argmax.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateC, toTarget, type ArenaMode } from "../codegen/index.js";
@@ -272,11 +272,6 @@ function summarize(values: number[]): VerifyReport["instructions"] {
   if (values.length === 0) return { min: 0, mean: 0, max: 0, perVector: [] };
   const sum = values.reduce((s, v) => s + v, 0);
   return { min: Math.min(...values), mean: Math.round(sum / values.length), max: Math.max(...values), perVector: values };
-}
-
-/** The class a model output names: the byte itself for an argmax output, else the first maximum. */
-export function predictedClass(output: Int8Array): number {
-  return output.length === 1 ? output[0]! : firstMaxIndex(output);
 }
 
 function accuracyOf(dataset: string | null, vectors: TestVector[], outputs: Int8Array[]): VerifyReport["accuracy"] {
