@@ -1,9 +1,10 @@
 /**
  * Experiment helper (docs/training.md, "Deeper strong networks"): does training the hidden
- * read-out on shifted copies of the fit images help? Evaluates the cached features' neurons
- * (scripts/experiments/grow-features.ts) on the fit images shifted by one pixel in each of the
- * 4 directions (background fills the gap), then trains the [features, H, 10] read-out on the
- * originals plus the shifts.
+ * read-out on shifted (or distorted) copies of the fit images help? Evaluates the cached
+ * features' neurons (scripts/experiments/grow-features.ts) on the fit images shifted by one pixel
+ * in each of the 4 directions (withShiftedCopies, as `--augment`), the diagonals too (shifts=8),
+ * or K random affine distortions (affine=K), then trains the [features, H, 10] read-out on the
+ * originals plus the copies.
  *
  *   npx tsx scripts/experiments/augment.ts TAG DATASET H=64 epochs=8 [threshold=0] [shifts=4|8 | affine=K deg=10 scale=0.1 shear=0.1 px=1.5]
  */
@@ -14,6 +15,7 @@ import { evaluateCandidates, flattenCandidates } from "../../src/train/fragments
 import { mlpPredict, trainMlp } from "../../src/train/mlp.js";
 import { strongTables } from "../../src/train/strong.js";
 import { makeDataset, type Dataset } from "../../src/datasets/types.js";
+import { AUGMENT_SHIFTS, withShiftedCopies } from "../../src/train/augment.js";
 import { Rng } from "../../src/util/random.js";
 
 const [tag, dataset] = [process.argv[2]!, process.argv[3]! as DatasetName];
@@ -30,16 +32,6 @@ const splits = loadDataset(dataset);
 const { fit, validation } = splitValidation(splits.train);
 const [h, w] = fit.shape;
 
-function shifted(pixels: Int8Array, n: number, dy: number, dx: number): Int8Array {
-  const out = new Int8Array(n * h * w).fill(-128);
-  for (let i = 0; i < n; i++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const sy = y - dy, sx = x - dx;
-        if (sy >= 0 && sy < h && sx >= 0 && sx < w) out[i * h * w + y * w + x] = pixels[i * h * w + sy * w + sx]!;
-      }
-  return out;
-}
 function features(pixels: Int8Array, n: number): Float32Array {
   const q = new Int8Array(set.count * n);
   evaluateCandidates(set, tables, pixels, h * w, n, 0, set.count, q);
@@ -49,23 +41,16 @@ function features(pixels: Int8Array, n: number): Float32Array {
 }
 const fFit = load("fit");
 const n = fit.count;
-let all: Float32Array, labels: Uint8Array;
-if (args.affine) {
-  // affine=K: the originals and K random affine distortions of each (src/train/augment.ts)
-  const aug = withAffineCopies(fit, args.affine, 1, { degrees: args.deg ?? 10, scale: args.scale ?? 0.1, shear: args.shear ?? 0.1, shift: args.px ?? 1.5 });
-  all = new Float32Array(aug.count * D);
-  all.set(fFit);
-  all.set(features(aug.pixels.subarray(n * h * w), aug.count - n), n * D);
-  labels = aug.labels;
-} else {
-  // shifts=4: the four neighbours (what --augment does); shifts=8: the diagonals too
-  const shifts = [[0, 1], [0, -1], [1, 0], [-1, 0], ...(args.shifts === 8 ? [[1, 1], [1, -1], [-1, 1], [-1, -1]] : [])];
-  all = new Float32Array(n * D * (1 + shifts.length));
-  all.set(fFit);
-  shifts.forEach(([dy, dx], k) => all.set(features(shifted(fit.pixels, n, dy!, dx!), n), (k + 1) * n * D));
-  labels = new Uint8Array(n * (1 + shifts.length));
-  for (let k = 0; k <= shifts.length; k++) labels.set(fit.labels, k * n);
-}
+// affine=K: the originals and K random affine distortions of each (withAffineCopies below);
+// shifts=4: the four neighbours (what --augment does); shifts=8: the diagonals too
+const DIAGONALS = [[1, 1], [1, -1], [-1, 1], [-1, -1]] as const;
+const aug = args.affine
+  ? withAffineCopies(fit, args.affine, 1, { degrees: args.deg ?? 10, scale: args.scale ?? 0.1, shear: args.shear ?? 0.1, shift: args.px ?? 1.5 })
+  : withShiftedCopies(fit, args.shifts === 8 ? [...AUGMENT_SHIFTS, ...DIAGONALS] : AUGMENT_SHIFTS);
+const all = new Float32Array(aug.count * D);
+all.set(fFit);
+all.set(features(aug.pixels.subarray(n * h * w), aug.count - n), n * D);
+const labels = aug.labels;
 console.log(`features of ${labels.length} images`, secs());
 const mlp = trainMlp(all, labels, [D, H, 10], { epochs, learningRate: 0.05, l2: 1e-4, seed: 1 });
 const acc = (x: Float32Array, l: Uint8Array) => (100 * accuracyOf(mlpPredict(mlp, x), l)).toFixed(2);

@@ -12,19 +12,19 @@ import { makeDataset } from "../datasets/types.js";
 export const AUGMENT_SHIFTS: readonly (readonly [number, number])[] = [[0, 1], [0, -1], [1, 0], [-1, 0]];
 
 /**
- * The images of `ds` followed by each shift of all of them (labels repeated). The pixels a shift
- * uncovers repeat the nearest edge pixel, so any background (dark or light) continues.
+ * The images of `ds` followed by each shift (dy, dx) of all of them (labels repeated). The pixels
+ * a shift uncovers repeat the nearest edge pixel, so any background (dark or light) continues.
  */
-export function withShiftedCopies(ds: Dataset): Dataset {
+export function withShiftedCopies(ds: Dataset, shifts: readonly (readonly [number, number])[] = AUGMENT_SHIFTS): Dataset {
   const [h, w, c] = ds.shape;
   const size = h * w * c;
-  const copies = 1 + AUGMENT_SHIFTS.length;
+  const copies = 1 + shifts.length;
   const pixels = new Int8Array(ds.count * size * copies);
   const labels = new Uint8Array(ds.count * copies);
   pixels.set(ds.pixels);
   labels.set(ds.labels);
   const clamp = (v: number, hi: number) => Math.min(hi - 1, Math.max(0, v));
-  AUGMENT_SHIFTS.forEach(([dy, dx], k) => {
+  shifts.forEach(([dy, dx], k) => {
     const base = (k + 1) * ds.count;
     labels.set(ds.labels, base);
     for (let i = 0; i < ds.count; i++) {
