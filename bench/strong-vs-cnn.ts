@@ -93,6 +93,9 @@ interface Row {
 }
 
 
+/** the shipped models' name prefix per data set (models/mnist_strong.json, models/fashion_strong.json) */
+const PREFIX: Record<DatasetName, string> = { mnist: "mnist", "fashion-mnist": "fashion" };
+
 /** bench/results/strong-vs-cnn-models/<name>.json: kept with --reuse, else trained (and its sidecar written). */
 async function trainedModel(request: TrainRequest): Promise<string> {
   const out = join(MODELS, `${request.name}.json`);
@@ -120,7 +123,7 @@ const deepCommand = (dataset: DatasetName) => `strongnet train --dataset ${datas
 /** the deep model's row source: its training options */
 const deepSource = (dataset: DatasetName) => deepCommand(dataset).replace(/ --dataset \S+| --seed 1/g, "");
 function strongDeepModel(dataset: DatasetName): Promise<string> {
-  const name = `${dataset === "mnist" ? "mnist" : "fashion"}_strong_deep`;
+  const name = `${PREFIX[dataset]}_strong_deep`;
   const { budgetOps, hidden } = DEEP[dataset];
   return trainedModel({
     dataset, arch: "strong", seed: 1, name, budgetOps, strong: { hidden, augment: true },
@@ -175,7 +178,7 @@ if (values["robustness-only"]) {
   rows.push(...saved.models);
 } else {
   for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
-    const prefix = dataset === "mnist" ? "mnist" : "fashion";
+    const prefix = PREFIX[dataset];
     rows.push(await measure(dataset, "strong", join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`));
     rows.push(await measure(dataset, "strong", await strongDeepModel(dataset), deepSource(dataset)));
     rows.push(await measure(dataset, "dense", join(ROOT, "models", `${prefix}_dense.json`), `models/${prefix}_dense.json`));
@@ -215,7 +218,7 @@ interface RobRow {
 const robRows: RobRow[] = [];
 const solver = ROB_DATASETS.length ? await loadMilpSolver() : undefined;
 for (const dataset of ROB_DATASETS) {
-  const prefix = dataset === "mnist" ? "mnist" : "fashion";
+  const prefix = PREFIX[dataset];
   const pgdPath = adversarialPath(dataset);
   const a = ADVERSARIAL[dataset];
   const models: [RobFamily, () => Promise<string>, string][] = [
