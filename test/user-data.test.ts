@@ -169,7 +169,7 @@ describe("bad data names the file, the sample and the reason", () => {
 describe("strongnet train on user data", () => {
   it("trains a strong model from CSV (CLI): the test count, the SPEC and the int8 rule are in the metadata", () => {
     const out = join(dir, "digits_strong.json");
-    const r = cli("train", "--dataset", csv, "--budget-ops", "1500", "--threads", "1", "-o", out);
+    const r = cli("train", "--dataset", csv, "--budget-ops", "1500", "--epochs", "40", "--threads", "1", "-o", out);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/accuracy \(test, 120 images\)/);
     const model = JSON.parse(readFileSync(out, "utf8"));
@@ -181,6 +181,9 @@ describe("strongnet train on user data", () => {
     expect(model.metadata.int8TestAccuracy).toBeGreaterThan(85); // chance is 10%
     const metrics = JSON.parse(readFileSync(join(dir, "digits_strong.metrics.json"), "utf8"));
     expect(metrics.split).toMatchObject({ test: 120, testRule: expect.stringMatching(/seeded/) });
+    // --epochs reaches the strong read-out (default 30) and the reproducing command
+    expect(metrics.details.readoutEpochs).toBe(40);
+    expect(metrics.command).toContain("--epochs 40");
     // the vectors verify and report feed: the CSV's test split by default, --inputs with or without labels
     const graph = buildGraph(parseModel(model));
     const byMeta = testVectors(graph, { count: 20 });

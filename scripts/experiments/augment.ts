@@ -6,7 +6,7 @@
  * or K random affine distortions (affine=K), then trains the [features, H, 10] read-out on the
  * originals plus the copies.
  *
- *   npx tsx scripts/experiments/augment.ts TAG DATASET H=64 epochs=8 [threshold=0] [shifts=4|8 | affine=K deg=10 scale=0.1 shear=0.1 px=1.5]
+ *   npx tsx scripts/experiments/augment.ts TAG DATASET H=64 epochs=8 [lr=0.05 l2=1e-4 seed=1] [threshold=0] [shifts=4|8 | affine=K deg=10 scale=0.1 shear=0.1 px=1.5]
  */
 import { readFileSync } from "node:fs";
 import { loadDataset, type DatasetName } from "../../src/datasets/index.js";
@@ -52,9 +52,9 @@ all.set(fFit);
 all.set(features(aug.pixels.subarray(n * h * w), aug.count - n), n * D);
 const labels = aug.labels;
 console.log(`features of ${labels.length} images`, secs());
-const mlp = trainMlp(all, labels, [D, H, 10], { epochs, learningRate: 0.05, l2: 1e-4, seed: 1 });
+const mlp = trainMlp(all, labels, [D, H, 10], { epochs, learningRate: args.lr ?? 0.05, l2: args.l2 ?? 1e-4, seed: args.seed ?? 1 });
 const acc = (x: Float32Array, l: Uint8Array) => (100 * accuracyOf(mlpPredict(mlp, x), l)).toFixed(2);
-console.log(`augmented hidden H=${H} epochs=${epochs}: val ${acc(load("val"), validation.labels)} test ${acc(load("test"), splits.test.labels)}`, secs());
+console.log(`augmented hidden H=${H} epochs=${epochs} lr=${args.lr ?? 0.05} l2=${args.l2 ?? 1e-4} seed=${args.seed ?? 1}: val ${acc(load("val"), validation.labels)} test ${acc(load("test"), splits.test.labels)}`, secs());
 
 /** Ranges of the random affine distortions of withAffineCopies. */
 interface AffineRanges {

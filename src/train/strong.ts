@@ -55,7 +55,7 @@ export interface StrongOptions {
   scales?: number[];
   /** growth rounds the feature budget is spread over (default 12): each round adds about 1/rounds of it */
   rounds?: number;
-  /** read-out training epochs (default 30; 20 with a hidden layer; 6 and 8 with `augment`) */
+  /** read-out training epochs (default 30; 20 with a hidden layer; with `augment` 6, or 8 with a hidden layer) */
   epochs?: number;
   /**
    * ReLU units of a dense int8 hidden layer between the features and the classes (default 0:
@@ -212,6 +212,7 @@ async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Pr
     keptFeatures: keep.length,
     termsPerClass,
     fragmentTypes: typeCounts,
+    readoutEpochs: epochs,
   });
 }
 
@@ -287,7 +288,7 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
     output: "class",
     metadata: { outputQuantization: { scale: logitScale, zeroPoint: 0 } },
   };
-  return resultOf(g, splits, opts, model, { mlp, fVal, fTest }, { readout: `dense ${dims.join("-")} (ReLU)` });
+  return resultOf(g, splits, opts, model, { mlp, fVal, fTest }, { readout: `dense ${dims.join("-")} (ReLU)`, readoutEpochs: epochs });
 }
 
 function shared(bytes: number): SharedArrayBuffer {

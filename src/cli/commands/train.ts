@@ -68,7 +68,7 @@ export function registerTrain(program: Command): void {
     .option("--readout-hidden <n>", "strong: a dense int8 ReLU hidden layer of n units between the features and the classes, instead of the sparse linear read-out (its MACs come on top of --budget-ops)", positiveInt("--readout-hidden"))
     .option("--augment", "strong: train the read-out also on every training image shifted one pixel up, down, left and right (5x the images; nothing changes at inference)")
     .option("--filters <list>", "cnn: filters of each conv-pool stage, comma-separated", filterList, [8, 16])
-    .option("--epochs <n>", "cnn: training epochs (default 3)", positiveInt("--epochs"))
+    .option("--epochs <n>", "training epochs: cnn (default 3), dense-mlp (20), strong: the read-out's (30; 20 with --readout-hidden; 6, or 8 with --readout-hidden, with --augment)", positiveInt("--epochs"))
     .option("--adversarial <method>", "cnn: adversarial training; pgd = train on PGD examples (Madry et al.) instead of clean images", oneOf("--adversarial", ["pgd"] as const))
     .option("--pgd-eps <E>", "cnn --adversarial pgd: radius in int8 pixel units, E means E/255 (ramped up over the first 20% of steps)", pgdEps, 26)
     .option("--pgd-steps <K>", "cnn --adversarial pgd: PGD steps per training image (step size 2.5 E / K)", positiveInt("--pgd-steps"), 3)
@@ -111,9 +111,10 @@ ${SPEC_HELP}`,
       for (const [flag, given, arch] of archOnly) {
         if (given && opts.arch !== arch) throw new InvalidArgumentError(`${flag} applies to --arch ${arch} only, got --arch ${opts.arch}`);
       }
-      const archOptions = { strong: `--budget-ops ${opts.budgetOps}${opts.readoutHidden ? ` --readout-hidden ${opts.readoutHidden}` : ""}${opts.augment ? " --augment" : ""}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.epochs ? ` --epochs ${opts.epochs}` : ""}${opts.adversarial ? ` --adversarial ${opts.adversarial} --pgd-eps ${opts.pgdEps} --pgd-steps ${opts.pgdSteps}` : ""}` };
+      const archOptions = { strong: `--budget-ops ${opts.budgetOps}${opts.readoutHidden ? ` --readout-hidden ${opts.readoutHidden}` : ""}${opts.augment ? " --augment" : ""}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.adversarial ? ` --adversarial ${opts.adversarial} --pgd-eps ${opts.pgdEps} --pgd-steps ${opts.pgdSteps}` : ""}` };
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
-        archOptions[opts.arch], `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
+        archOptions[opts.arch], ...(opts.epochs ? [`--epochs ${opts.epochs}`] : []), `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
+      const epochs = opts.epochs ? { epochs: opts.epochs } : {};
       const bar = trainProgress(!opts.json);
       let result;
       try {
@@ -124,10 +125,11 @@ ${SPEC_HELP}`,
           seed: opts.seed,
           budgetOps: opts.budgetOps,
           hidden: [opts.hidden],
-          strong: { ...(opts.readoutHidden ? { hidden: opts.readoutHidden } : {}), ...(opts.augment ? { augment: true } : {}) },
+          strong: { ...(opts.readoutHidden ? { hidden: opts.readoutHidden } : {}), ...(opts.augment ? { augment: true } : {}), ...epochs },
+          dense: epochs,
           cnn: {
             filters: opts.filters,
-            ...(opts.epochs ? { epochs: opts.epochs } : {}),
+            ...epochs,
             ...(opts.adversarial ? { adversarial: { method: opts.adversarial, eps: opts.pgdEps, steps: opts.pgdSteps } } : {}),
           },
           name,
