@@ -20,6 +20,9 @@ import { spreadSubset, splitValidation, validationIndices } from "../src/train/c
 import { evaluateCandidates, flattenCandidates, fragmentTypes, generateCandidates } from "../src/train/fragments.js";
 import { modelNameFor, trainModel } from "../src/train/index.js";
 import { strongTables } from "../src/train/strong.js";
+import { flattenGraph } from "../src/robustness/flatten.js";
+import { certify } from "../src/robustness/ibp.js";
+import type { FlatGraph } from "../src/robustness/flat.js";
 
 const TINY = { train: 1500, test: 400 };
 
@@ -107,6 +110,29 @@ describe("strong network trainer", () => {
     expect(s.p99Steps).toBeLessThan(3);
   });
 
+  it("steep tables (--table-slope): literals saturate within 128/s of the threshold, so interval bounds certify where slope 1 cannot", async () => {
+    // ink(x) = clamp(8 x), noInk(x) = clamp(8 (-1 - x)); table index i holds x = i - 128
+    const [ink, noInk] = strongTables([0], 8);
+    const at = (t: Int8Array, xs: number[]) => xs.map((x) => t[x + 128]);
+    expect(at(ink!, [-128, -17, -16, -1, 0, 15, 16, 127])).toEqual([-128, -128, -128, -8, 0, 120, 127, 127]);
+    expect(at(noInk!, [-128, -17, -16, -1, 0, 15, 127])).toEqual([127, 127, 120, 0, -8, -128, -128]);
+    expect(at(strongTables([0])[0]!, [-1, 15, 16])).toEqual([-1, 15, 16]); // the default slope 1 is unchanged
+    const flat = async (tableSlope?: number) => {
+      const r = await trainModel({ ...tinyRequest(2), seed: 3, name: "tiny_steep", strong: { selectionImages: 800, ...(tableSlope ? { tableSlope } : {}) } });
+      return { r, fg: flattenGraph(buildGraph(parseModel(r.model))) };
+    };
+    const [plain, steep] = [await flat(), await flat(8)];
+    expect(steep.r.metrics.details?.tableSlope).toBe(8);
+    expect(plain.r.metrics.details?.tableSlope).toBe(1);
+    expect(steep.r.model.tables).toEqual(strongTables([0], 8).map(encodeInt8));
+    expect(steep.r.metrics.accuracy.int8Test).toBeGreaterThan(70); // chance is 10%
+    // at eps 26/255 the slope-1 literals all move by 26; the steep ones only near the threshold
+    const { test } = loadMnist();
+    const certified = (fg: FlatGraph) => Array.from({ length: 50 }, (_, i) => certify(fg, test.pixels.subarray(i * 784, (i + 1) * 784), 26).certified).filter(Boolean).length;
+    const [c1, c8] = [certified(plain.fg), certified(steep.fg)];
+    expect(c8, `certified of 50: slope 1 ${c1}, slope 8 ${c8}`).toBeGreaterThan(c1 + 10);
+  });
+
   it("fast candidate evaluation (with early exit) equals the reference interpreter's strong layer", () => {
     const { test } = loadMnist();
     const tables = strongTables(3);
@@ -192,10 +218,10 @@ describe("strongnet train", () => {
     const missing = cli("-o", out);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("--dataset");
-    for (const args of [["--readout-hidden", "0"], ["--arch", "dense-mlp", "--readout-hidden", "16"]]) {
+    for (const [flag, args] of [["--readout-hidden", ["--readout-hidden", "0"]], ["--readout-hidden", ["--arch", "dense-mlp", "--readout-hidden", "16"]], ["--table-slope", ["--arch", "cnn", "--table-slope", "8"]], ["--table-slope", ["--table-slope", "0"]]] as const) {
       const r = cli("--dataset", "mnist", "-o", out, ...args);
       expect(r.status, args.join(" ")).toBe(2);
-      expect(r.stderr).toContain("--readout-hidden");
+      expect(r.stderr).toContain(flag);
     }
   });
 

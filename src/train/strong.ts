@@ -51,6 +51,12 @@ export interface StrongOptions {
   levels?: number;
   /** explicit ink thresholds of the table pairs (overrides `levels`) */
   thresholds?: number[];
+  /**
+   * slope of the ink / no-ink tables (default 1). Steeper tables saturate the literals away from
+   * the threshold, so a small pixel perturbation changes only the literals of pixels near it:
+   * robustness for a little accuracy (docs/training.md, "Robust tables")
+   */
+  tableSlope?: number;
   /** fragment scales: 1 = the contour vocabulary, 2 = the same fragments with offsets doubled (default [1]) */
   scales?: number[];
   /** growth rounds the feature budget is spread over (default 12): each round adds about 1/rounds of it */
@@ -77,10 +83,12 @@ export const FEATURE_SCALE = 1 / 256;
 
 /**
  * The strong layer's tables, a pair per intensity level: ink_k(x) = x - k and
- * noInk_k(x) = k - 1 - x, saturated (slope 1: 1-Lipschitz).
+ * noInk_k(x) = k - 1 - x, saturated (slope 1: 1-Lipschitz). A steeper `slope` s scales both,
+ * s (x - k) and s (k - 1 - x), so the literals saturate within 128 / s of the threshold: a pixel
+ * further than that plus eps from it cannot move under a perturbation of eps (`tableSlope`).
  */
-export function strongTables(levels: number | number[] = 1): Int8Array[] {
-  return (Array.isArray(levels) ? levels : levelThresholds(levels)).flatMap((k) => [tableFromFunction((x) => x - k), tableFromFunction((x) => k - 1 - x)]);
+export function strongTables(levels: number | number[] = 1, slope = 1): Int8Array[] {
+  return (Array.isArray(levels) ? levels : levelThresholds(levels)).flatMap((k) => [tableFromFunction((x) => slope * (x - k)), tableFromFunction((x) => slope * (k - 1 - x))]);
 }
 
 const opsOf = (c: { groups: unknown[][] }): number => 2 * c.groups.reduce((s, g) => s + g.length, 0) - 1;
@@ -103,7 +111,7 @@ export async function growFeatures(splits: DatasetSplits, opts: StrongOptions, p
   const classes = splits.train.classes;
   const thresholds = opts.thresholds ?? levelThresholds(opts.levels ?? 1);
   const levels = thresholds.length;
-  const tables = strongTables(thresholds);
+  const tables = strongTables(thresholds, opts.tableSlope);
   const types = (opts.scales ?? [1]).flatMap((k) => fragmentTypes(k));
   const candidates = generateCandidates(types, { height: h, width: w, step: opts.step ?? 2, radii: opts.radii ?? [1, 2], levels });
   const featureShare = opts.featureShare ?? 0.8;
@@ -248,6 +256,7 @@ function resultOf(
         featureOpsBudget: g.featureBudget,
         ...details,
         augment: Boolean(opts.augment),
+        tableSlope: opts.tableSlope ?? 1,
         floatValidation: percent(accuracyOf(mlpPredict(readout.mlp, readout.fVal), validation.labels)),
       },
     },

@@ -17,6 +17,7 @@ interface TrainFlags {
   hidden: number;
   readoutHidden?: number;
   augment?: boolean;
+  tableSlope?: number;
   filters: number[];
   epochs?: number;
   adversarial?: "pgd";
@@ -67,6 +68,7 @@ export function registerTrain(program: Command): void {
     .option("--hidden <n>", "dense-mlp: hidden units", positiveInt("--hidden"), 128)
     .option("--readout-hidden <n>", "strong: a dense int8 ReLU hidden layer of n units between the features and the classes, instead of the sparse linear read-out (its MACs come on top of --budget-ops)", positiveInt("--readout-hidden"))
     .option("--augment", "strong: train the read-out also on every training image shifted one pixel up, down, left and right (5x the images; nothing changes at inference)")
+    .option("--table-slope <s>", "strong: slope of the ink / no-ink literal tables (default 1); a steep slope (8) saturates the literals away from the ink threshold, so small pixel perturbations move fewer features (docs/training.md, \"Robust tables\")", positiveInt("--table-slope"))
     .option("--filters <list>", "cnn: filters of each conv-pool stage, comma-separated", filterList, [8, 16])
     .option("--epochs <n>", "training epochs: cnn (default 3), dense-mlp (20), strong: the read-out's (30; 20 with --readout-hidden; 6, or 8 with --readout-hidden, with --augment)", positiveInt("--epochs"))
     .option("--adversarial <method>", "cnn: adversarial training; pgd = train on PGD examples (Madry et al.) instead of clean images", oneOf("--adversarial", ["pgd"] as const))
@@ -107,11 +109,11 @@ ${SPEC_HELP}`,
     .action(async (opts: TrainFlags) => {
       const name = opts.name ?? modelNameFor(opts.out);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`--name must be a C identifier, got "${name}"`);
-      const archOnly: [string, unknown, Arch][] = [["--augment", opts.augment, "strong"], ["--readout-hidden", opts.readoutHidden, "strong"], ["--adversarial", opts.adversarial, "cnn"]];
+      const archOnly: [string, unknown, Arch][] = [["--augment", opts.augment, "strong"], ["--readout-hidden", opts.readoutHidden, "strong"], ["--table-slope", opts.tableSlope, "strong"], ["--adversarial", opts.adversarial, "cnn"]];
       for (const [flag, given, arch] of archOnly) {
         if (given && opts.arch !== arch) throw new InvalidArgumentError(`${flag} applies to --arch ${arch} only, got --arch ${opts.arch}`);
       }
-      const archOptions = { strong: `--budget-ops ${opts.budgetOps}${opts.readoutHidden ? ` --readout-hidden ${opts.readoutHidden}` : ""}${opts.augment ? " --augment" : ""}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.adversarial ? ` --adversarial ${opts.adversarial} --pgd-eps ${opts.pgdEps} --pgd-steps ${opts.pgdSteps}` : ""}` };
+      const archOptions = { strong: `--budget-ops ${opts.budgetOps}${opts.readoutHidden ? ` --readout-hidden ${opts.readoutHidden}` : ""}${opts.augment ? " --augment" : ""}${opts.tableSlope ? ` --table-slope ${opts.tableSlope}` : ""}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.adversarial ? ` --adversarial ${opts.adversarial} --pgd-eps ${opts.pgdEps} --pgd-steps ${opts.pgdSteps}` : ""}` };
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
         archOptions[opts.arch], ...(opts.epochs ? [`--epochs ${opts.epochs}`] : []), `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
       const epochs = opts.epochs ? { epochs: opts.epochs } : {};
@@ -125,7 +127,7 @@ ${SPEC_HELP}`,
           seed: opts.seed,
           budgetOps: opts.budgetOps,
           hidden: [opts.hidden],
-          strong: { ...(opts.readoutHidden ? { hidden: opts.readoutHidden } : {}), ...(opts.augment ? { augment: true } : {}), ...epochs },
+          strong: { ...(opts.readoutHidden ? { hidden: opts.readoutHidden } : {}), ...(opts.augment ? { augment: true } : {}), ...(opts.tableSlope ? { tableSlope: opts.tableSlope } : {}), ...epochs },
           dense: epochs,
           cnn: {
             filters: opts.filters,
