@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/strong-vs-cnn.ts [--vectors 20] [--cnn-epochs 3] [--reuse] [--replot]
  *       [--robustness-samples 40] [--milp-time 8] [--queries 1000] [--robustness-only | --accuracy-only] [--datasets mnist,fashion-mnist]
- *       [--robustness-families strong,strong-deep,cnn,cnn-pgd]
+ *       [--robustness-families strong,strong-deep,strong-robust,cnn,cnn-pgd]
  *
  * --replot redraws strong-vs-cnn.svg from strong-vs-cnn.json without measuring anything.
  * --robustness-only keeps the accuracy / instruction rows of strong-vs-cnn.json and measures
@@ -55,7 +55,7 @@ const { values } = parseArgs({
   options: {
     vectors: { type: "string", default: "20" }, "cnn-epochs": { type: "string", default: "3" }, reuse: { type: "boolean", default: false }, replot: { type: "boolean", default: false },
     "robustness-samples": { type: "string", default: "40" }, "milp-time": { type: "string", default: "8" }, queries: { type: "string", default: "1000" },
-    "robustness-only": { type: "boolean", default: false }, "accuracy-only": { type: "boolean", default: false }, "wait-models": { type: "string", default: "0" }, "robustness-families": { type: "string", default: "strong,strong-deep,cnn,cnn-pgd" }, datasets: { type: "string", default: "mnist,fashion-mnist" },
+    "robustness-only": { type: "boolean", default: false }, "accuracy-only": { type: "boolean", default: false }, "wait-models": { type: "string", default: "0" }, "robustness-families": { type: "string", default: "strong,strong-deep,strong-robust,cnn,cnn-pgd" }, datasets: { type: "string", default: "mnist,fashion-mnist" },
   },
 });
 const ROB_SAMPLES = Number(values["robustness-samples"]);
@@ -115,19 +115,40 @@ const cnnModel = (dataset: DatasetName): Promise<string> =>
  * ReLU hidden read-out, trained on the fit images and their one-pixel shifts. Budgets and widths
  * were chosen on validation so the M4 instructions stay >= 10x below the CNN's.
  */
-const DEEP: Record<DatasetName, { budgetOps: number; hidden: number }> = {
+const DEEP: Record<DatasetName, { budgetOps: number; hidden: number; epochs?: number }> = {
   mnist: { budgetOps: 40000, hidden: 48 },
   "fashion-mnist": { budgetOps: 20000, hidden: 48 },
 };
-const deepCommand = (dataset: DatasetName) => `strongnet train --dataset ${dataset} --budget-ops ${DEEP[dataset].budgetOps} --readout-hidden ${DEEP[dataset].hidden} --augment --seed 1`;
+const deepCommand = (dataset: DatasetName) => {
+  const { budgetOps, hidden, epochs } = DEEP[dataset];
+  return `strongnet train --dataset ${dataset} --budget-ops ${budgetOps} --readout-hidden ${hidden} --augment${epochs ? ` --epochs ${epochs}` : ""} --seed 1`;
+};
 /** the deep model's row source: its training options */
 const deepSource = (dataset: DatasetName) => deepCommand(dataset).replace(/ --dataset \S+| --seed 1/g, "");
 function strongDeepModel(dataset: DatasetName): Promise<string> {
   const name = `${PREFIX[dataset]}_strong_deep`;
-  const { budgetOps, hidden } = DEEP[dataset];
+  const { budgetOps, hidden, epochs } = DEEP[dataset];
   return trainedModel({
-    dataset, arch: "strong", seed: 1, name, budgetOps, strong: { hidden, augment: true },
+    dataset, arch: "strong", seed: 1, name, budgetOps, strong: { hidden, augment: true, ...(epochs ? { epochs } : {}) },
     command: `${deepCommand(dataset)} --name ${name} -o bench/results/strong-vs-cnn-models/${name}.json`,
+  });
+}
+
+/**
+ * Strong networks with steep tables (docs/training.md, "Robust tables"): the shipped model's
+ * growth and linear read-out, but literals that saturate within 16 pixel steps of the ink
+ * threshold, so a perturbation of eps moves only the literals of pixels within 16 + eps of it.
+ * MNIST only: Fashion-MNIST's plain strong model already meets its radius.
+ */
+const ROBUST: Partial<Record<DatasetName, { budgetOps: number; tableSlope: number }>> = { mnist: { budgetOps: 20000, tableSlope: 8 } };
+const robustCommand = (dataset: DatasetName) => `strongnet train --dataset ${dataset} --budget-ops ${ROBUST[dataset]!.budgetOps} --table-slope ${ROBUST[dataset]!.tableSlope} --seed 1`;
+const robustSource = (dataset: DatasetName) => robustCommand(dataset).replace(/ --dataset \S+| --seed 1/g, "");
+function strongRobustModel(dataset: DatasetName): Promise<string> {
+  const name = `${PREFIX[dataset]}_strong_robust`;
+  const { budgetOps, tableSlope } = ROBUST[dataset]!;
+  return trainedModel({
+    dataset, arch: "strong", seed: 1, name, budgetOps, strong: { tableSlope },
+    command: `${robustCommand(dataset)} --name ${name} -o bench/results/strong-vs-cnn-models/${name}.json`,
   });
 }
 
@@ -181,6 +202,7 @@ if (values["robustness-only"]) {
     const prefix = PREFIX[dataset];
     rows.push(await measure(dataset, "strong", join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`));
     rows.push(await measure(dataset, "strong", await strongDeepModel(dataset), deepSource(dataset)));
+    if (ROBUST[dataset]) rows.push(await measure(dataset, "strong", await strongRobustModel(dataset), robustSource(dataset)));
     rows.push(await measure(dataset, "dense", join(ROOT, "models", `${prefix}_dense.json`), `models/${prefix}_dense.json`));
     rows.push(await measure(dataset, "cnn", await cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`));
     if (dataset === "mnist") rows.push(await measure(dataset, "cnn", mnist8(), "ONNX model zoo mnist-8, imported, 500 calibration images"));
@@ -190,7 +212,7 @@ if (values["robustness-only"]) {
 // ---------------------------------------------------------------------------------------------
 // robustness: strong vs CNN vs adversarially trained CNN
 
-const ROB_FAMILIES = ["strong", "strong-deep", "cnn", "cnn-pgd"] as const;
+const ROB_FAMILIES = ["strong", "strong-deep", "strong-robust", "cnn", "cnn-pgd"] as const;
 type RobFamily = (typeof ROB_FAMILIES)[number];
 /** --robustness-families measures only these; the other families' rows are kept from the JSON */
 const MEASURE_FAMILIES = values["robustness-families"]!.split(",") as RobFamily[];
@@ -224,6 +246,7 @@ for (const dataset of ROB_DATASETS) {
   const models: [RobFamily, () => Promise<string>, string][] = [
     ["strong", async () => join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`],
     ["strong-deep", () => strongDeepModel(dataset), deepSource(dataset)],
+    ...(ROBUST[dataset] ? [["strong-robust", () => strongRobustModel(dataset), robustSource(dataset)] as [RobFamily, () => Promise<string>, string]] : []),
     ["cnn", () => cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`],
     ["cnn-pgd", () => pgdModel(dataset, pgdPath), `--arch cnn --adversarial pgd --pgd-eps ${a.eps} --pgd-steps ${a.steps}, ${a.epochs} epoch on ${a.trainImages} images`],
   ];
@@ -303,14 +326,14 @@ for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
   for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
     for (const eps of RADII[dataset]) {
       const at = (f: RobFamily) => robRows.find((r) => r.dataset === dataset && r.family === f && r.eps === eps);
-      const [st, deep, cnn, pgd] = [at("strong"), at("strong-deep"), at("cnn"), at("cnn-pgd")];
+      const [st, deep, robust, cnn, pgd] = [at("strong"), at("strong-deep"), at("strong-robust"), at("cnn"), at("cnn-pgd")];
       if (!st || !cnn || !pgd) {
         measured = false;
         continue;
       }
       const br = (r: RobRow) => `[${r.verified.toFixed(1)}, ${r.upper.toFixed(1)}]`;
-      if (!(Math.max(st.verified, deep?.verified ?? 0) > cnn.upper)) met = false;
-      cells.push(`${dataset} ${eps}/255: strong ${br(st)}, ${deep ? `deep strong ${br(deep)}, ` : ""}CNN ${br(cnn)}, PGD-CNN ${br(pgd)}`);
+      if (!(Math.max(st.verified, deep?.verified ?? 0, robust?.verified ?? 0) > cnn.upper)) met = false;
+      cells.push(`${dataset} ${eps}/255: strong ${br(st)}, ${deep ? `deep strong ${br(deep)}, ` : ""}${robust ? `robust strong ${br(robust)}, ` : ""}CNN ${br(cnn)}, PGD-CNN ${br(pgd)}`);
     }
   }
   verdicts.push({
@@ -392,7 +415,7 @@ function plot(all: Row[], rob: RobRow[] = []): string {
   if (rob.length) {
     const top = H + 20;
     const groups = [...new Set(rob.map((r) => `${r.dataset}|${r.eps}`))];
-    const fam: Record<RobFamily, string> = { strong: "#d62728", "strong-deep": "#ff7f0e", cnn: "#2ca02c", "cnn-pgd": "#9467bd" };
+    const fam: Record<RobFamily, string> = { strong: "#d62728", "strong-deep": "#ff7f0e", "strong-robust": "#8c564b", cnn: "#2ca02c", "cnn-pgd": "#9467bd" };
     const plotTop = top + 30;
     const plotH = robH - 80;
     const left = 50;
