@@ -209,7 +209,7 @@ const cli = (...args: string[]) => spawnSync("node", ["bin/strongnet.js", "train
 describe("strongnet train", () => {
   it("refuses a bad --dataset, --arch, --budget-ops or --seed with exit 2 naming the option", () => {
     const out = join(mkdtempSync(join(tmpdir(), "strongnet-train-")), "m.json");
-    for (const [flag, value] of [["--dataset", "cifar"], ["--arch", "resnet"], ["--budget-ops", "0"], ["--seed", "-1"]] as const) {
+    for (const [flag, value] of [["--dataset", "cifar"], ["--arch", "resnet"], ["--budget-ops", "0"], ["--seed", "-1"], ["--seed", "1e3"]] as const) {
       const args = ["--dataset", "mnist", "-o", out, flag, value];
       const r = cli(...args);
       expect(r.status, `${flag} ${value}`).toBe(2);

@@ -16,6 +16,15 @@ export function positiveInt(name: string) {
   };
 }
 
+/** 0, 1, 2, ...: digits only, so "-1", "1.5" and "1e3" are refused naming the option. */
+export function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}"`);
+    return n;
+  };
+}
+
 /** A data set SPEC (docs/datasets.md), syntax-checked here so a bad one exits 2 naming the option. */
 export function specOption(option: string) {
   return (value: string): string => {

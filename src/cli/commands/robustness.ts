@@ -9,7 +9,7 @@ import { evaluateRobustness, SoundnessError, type ModelRobustness } from "../../
 import { EPS_UNIT, formatMarkdown, formatText, plotSvg, type RobustnessReport } from "../../robustness/report.js";
 import { EXIT, UsageError } from "../errors.js";
 import { printJson } from "../output.js";
-import { modelArgument, positiveInt, SPEC_HELP, specOption } from "../options.js";
+import { modelArgument, nonNegativeInt, positiveInt, SPEC_HELP, specOption } from "../options.js";
 import { modelTestSamples, samplesFor } from "../../verify/vectors.js";
 
 export { parseEpsList };
@@ -24,14 +24,6 @@ function positiveSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 86400) throw new InvalidArgumentError(`--milp-time must be a number of seconds in (0, 86400], got "${value}"`);
   return n;
-}
-
-function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}"`);
-    return n;
-  };
 }
 
 interface RobustnessFlags {

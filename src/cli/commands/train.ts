@@ -4,7 +4,7 @@ import { ARCHS, DEFAULT_BUDGET_OPS, modelNameFor, trainModel, writeTrained, type
 import { EnvironmentError } from "../errors.js";
 import { printJson } from "../output.js";
 import { trainProgress } from "../progress.js";
-import { positiveInt, SPEC_HELP, specOption } from "../options.js";
+import { nonNegativeInt, positiveInt, SPEC_HELP, specOption } from "../options.js";
 
 interface TrainFlags {
   dataset: string;
@@ -47,14 +47,6 @@ function pgdEps(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 255) throw new InvalidArgumentError(`--pgd-eps must be an integer 1..255 (int8 pixel units, E/255), got "${value}"`);
   return n;
-}
-
-function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}"`);
-    return n;
-  };
 }
 
 export function registerTrain(program: Command): void {
