@@ -39,7 +39,7 @@ import { parseModel, saveModelFile } from "../src/format/load.js";
 import { importOnnxFile } from "../src/import/onnx/index.js";
 import { buildGraph, loadGraph, type Graph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
-import { trainModel, writeTrained, type TrainRequest } from "../src/train/index.js";
+import { trainModel, writeTrained, type StrongOverrides, type TrainRequest } from "../src/train/index.js";
 import { predictedClass } from "../src/kinds/argmax.js";
 import { writeFileAtomic } from "../src/util/fs.js";
 import { verifyModel } from "../src/verify/verify.js";
@@ -92,7 +92,6 @@ interface Row {
   bitExact: boolean;
 }
 
-
 /** the shipped models' name prefix per data set (models/mnist_strong.json, models/fashion_strong.json) */
 const PREFIX: Record<DatasetName, string> = { mnist: "mnist", "fashion-mnist": "fashion" };
 
@@ -110,30 +109,36 @@ async function trainedModel(request: TrainRequest): Promise<string> {
 const cnnModel = (dataset: DatasetName): Promise<string> =>
   trainedModel({ dataset, arch: "cnn", seed: 1, name: `${dataset.replace("-", "_")}_cnn`, cnn: { epochs: EPOCHS }, command: `strongnet train --dataset ${dataset} --arch cnn --epochs ${EPOCHS} --seed 1` });
 
+/** A strong network the bench trains: its feature budget and trainer options. */
+interface StrongVariant {
+  budgetOps: number;
+  strong: StrongOverrides;
+}
+/** The `strongnet train` flags that give a variant's options (the sidecar's command and the row's source). */
+const flagsOf = ({ budgetOps, strong: o }: StrongVariant): string =>
+  [`--budget-ops ${budgetOps}`, o.hidden && `--readout-hidden ${o.hidden}`, o.augment && "--augment", o.epochs && `--epochs ${o.epochs}`, o.tableSlope && `--table-slope ${o.tableSlope}`].filter(Boolean).join(" ");
+/** the row source of a variant: its training options */
+const variantSource = (v: StrongVariant) => `strongnet train ${flagsOf(v)}`;
+/** bench/results/strong-vs-cnn-models/<prefix>_strong_<suffix>.json, kept with --reuse, else trained */
+function strongVariantModel(dataset: DatasetName, suffix: string, v: StrongVariant): Promise<string> {
+  const name = `${PREFIX[dataset]}_strong_${suffix}`;
+  return trainedModel({
+    dataset, arch: "strong", seed: 1, name, budgetOps: v.budgetOps, strong: v.strong,
+    command: `strongnet train --dataset ${dataset} ${flagsOf(v)} --seed 1 --name ${name} -o bench/results/strong-vs-cnn-models/${name}.json`,
+  });
+}
+
 /**
  * The deeper strong networks (docs/training.md, "Deeper strong networks"): grown features, a dense
  * ReLU hidden read-out, trained on the fit images and their one-pixel shifts. Budgets, widths
  * and epochs were chosen on validation so the M4 instructions stay >= 10x below the CNN's (MNIST:
  * 56 units is the widest that does at 40,000 feature ops).
  */
-const DEEP: Record<DatasetName, { budgetOps: number; hidden: number; epochs?: number }> = {
-  mnist: { budgetOps: 40000, hidden: 56, epochs: 16 },
-  "fashion-mnist": { budgetOps: 20000, hidden: 48 },
+const DEEP: Record<DatasetName, StrongVariant> = {
+  mnist: { budgetOps: 40000, strong: { hidden: 56, augment: true, epochs: 16 } },
+  "fashion-mnist": { budgetOps: 20000, strong: { hidden: 48, augment: true } },
 };
-const deepCommand = (dataset: DatasetName) => {
-  const { budgetOps, hidden, epochs } = DEEP[dataset];
-  return `strongnet train --dataset ${dataset} --budget-ops ${budgetOps} --readout-hidden ${hidden} --augment${epochs ? ` --epochs ${epochs}` : ""} --seed 1`;
-};
-/** the deep model's row source: its training options */
-const deepSource = (dataset: DatasetName) => deepCommand(dataset).replace(/ --dataset \S+| --seed 1/g, "");
-function strongDeepModel(dataset: DatasetName): Promise<string> {
-  const name = `${PREFIX[dataset]}_strong_deep`;
-  const { budgetOps, hidden, epochs } = DEEP[dataset];
-  return trainedModel({
-    dataset, arch: "strong", seed: 1, name, budgetOps, strong: { hidden, augment: true, ...(epochs ? { epochs } : {}) },
-    command: `${deepCommand(dataset)} --name ${name} -o bench/results/strong-vs-cnn-models/${name}.json`,
-  });
-}
+const strongDeepModel = (dataset: DatasetName) => strongVariantModel(dataset, "deep", DEEP[dataset]);
 
 /**
  * Strong networks with steep tables (docs/training.md, "Robust tables"): the shipped model's
@@ -141,17 +146,8 @@ function strongDeepModel(dataset: DatasetName): Promise<string> {
  * threshold, so a perturbation of eps moves only the literals of pixels within 16 + eps of it.
  * MNIST only: Fashion-MNIST's plain strong model already meets its radius.
  */
-const ROBUST: Partial<Record<DatasetName, { budgetOps: number; tableSlope: number }>> = { mnist: { budgetOps: 20000, tableSlope: 8 } };
-const robustCommand = (dataset: DatasetName) => `strongnet train --dataset ${dataset} --budget-ops ${ROBUST[dataset]!.budgetOps} --table-slope ${ROBUST[dataset]!.tableSlope} --seed 1`;
-const robustSource = (dataset: DatasetName) => robustCommand(dataset).replace(/ --dataset \S+| --seed 1/g, "");
-function strongRobustModel(dataset: DatasetName): Promise<string> {
-  const name = `${PREFIX[dataset]}_strong_robust`;
-  const { budgetOps, tableSlope } = ROBUST[dataset]!;
-  return trainedModel({
-    dataset, arch: "strong", seed: 1, name, budgetOps, strong: { tableSlope },
-    command: `${robustCommand(dataset)} --name ${name} -o bench/results/strong-vs-cnn-models/${name}.json`,
-  });
-}
+const ROBUST: Partial<Record<DatasetName, StrongVariant>> = { mnist: { budgetOps: 20000, strong: { tableSlope: 8 } } };
+const strongRobustModel = (dataset: DatasetName) => strongVariantModel(dataset, "robust", ROBUST[dataset]!);
 
 /** int8 validation accuracy from a model's `<name>.metrics.json`, when it has one. */
 function validationOf(path: string): number | undefined {
@@ -202,8 +198,8 @@ if (values["robustness-only"]) {
   for (const dataset of ["mnist", "fashion-mnist"] as DatasetName[]) {
     const prefix = PREFIX[dataset];
     rows.push(await measure(dataset, "strong", join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`));
-    rows.push(await measure(dataset, "strong", await strongDeepModel(dataset), deepSource(dataset)));
-    if (ROBUST[dataset]) rows.push(await measure(dataset, "strong", await strongRobustModel(dataset), robustSource(dataset)));
+    rows.push(await measure(dataset, "strong", await strongDeepModel(dataset), variantSource(DEEP[dataset])));
+    if (ROBUST[dataset]) rows.push(await measure(dataset, "strong", await strongRobustModel(dataset), variantSource(ROBUST[dataset]!)));
     rows.push(await measure(dataset, "dense", join(ROOT, "models", `${prefix}_dense.json`), `models/${prefix}_dense.json`));
     rows.push(await measure(dataset, "cnn", await cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`));
     if (dataset === "mnist") rows.push(await measure(dataset, "cnn", mnist8(), "ONNX model zoo mnist-8, imported, 500 calibration images"));
@@ -246,8 +242,8 @@ for (const dataset of ROB_DATASETS) {
   const a = ADVERSARIAL[dataset];
   const models: [RobFamily, () => Promise<string>, string][] = [
     ["strong", async () => join(ROOT, "models", `${prefix}_strong.json`), `models/${prefix}_strong.json`],
-    ["strong-deep", () => strongDeepModel(dataset), deepSource(dataset)],
-    ...(ROBUST[dataset] ? [["strong-robust", () => strongRobustModel(dataset), robustSource(dataset)] as [RobFamily, () => Promise<string>, string]] : []),
+    ["strong-deep", () => strongDeepModel(dataset), variantSource(DEEP[dataset])],
+    ...(ROBUST[dataset] ? [["strong-robust", () => strongRobustModel(dataset), variantSource(ROBUST[dataset]!)] as [RobFamily, () => Promise<string>, string]] : []),
     ["cnn", () => cnnModel(dataset), `strongnet train --arch cnn --epochs ${EPOCHS}`],
     ["cnn-pgd", () => pgdModel(dataset, pgdPath), `--arch cnn --adversarial pgd --pgd-eps ${a.eps} --pgd-steps ${a.steps}, ${a.epochs} epoch on ${a.trainImages} images`],
   ];

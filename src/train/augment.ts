@@ -40,4 +40,3 @@ export function withShiftedCopies(ds: Dataset, shifts: readonly (readonly [numbe
   });
   return makeDataset(`${ds.name}+shifts`, ds.shape, ds.classes, pixels, labels);
 }
-
