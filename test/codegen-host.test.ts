@@ -15,6 +15,7 @@ import { runTrace } from "../src/reference/interpreter.js";
 import { Rng } from "../src/util/random.js";
 import { buildHost, runHost, SANITIZE_FLAGS } from "./helpers/host-c.js";
 import { randomModel } from "./helpers/random-model.js";
+import { strongDenseModel } from "./helpers/tiny-models.js";
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 const NEWLIB_INCLUDE = "/usr/lib/arm-none-eabi/include";
@@ -68,6 +69,7 @@ describe("clang -Weverything, thumbv6m, thumbv7em and thumbv8.1m.main", () => {
   const models = [
     ...shipped.map((f) => ({ label: f, model: parseModel(JSON.parse(readFileSync(join("models", f), "utf8"))) })),
     ...SEEDS.map((seed) => ({ label: `random model ${seed}`, model: parseModel(randomModel(seed)) })),
+    { label: "strong -> dense on the active-inputs kernel", model: parseModel(strongDenseModel(1, 40, 24, 13, true)) },
   ];
   it.each(models)("$label", ({ model }) => {
     const graph = buildGraph(model);

@@ -23,6 +23,14 @@
  * products fit in 32 bits.
  */
 #if SN_DSP && !SN_MVE
+/* Bytes 1 and 3 of `word`, sign-extended to two int16 lanes (SXTB16 with ROR #8). */
+static inline int32_t sn_block_sxtb16_odd(int32_t word)
+{
+    int32_t lanes;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(lanes) : "r"(word));
+    return lanes;
+}
+
 /* The running sums of one block: pair (A, B) = units (0, 1) and (2, 3). */
 typedef struct {
     int32_t a0, ab0, a1, ab1;
@@ -44,7 +52,7 @@ static inline void sn_block4_word(sn_block_sums *s, int32_t input, const uint8_t
     word = sn_read_word(w + 8);
     s->a1 = __smlad(__uxtb16(word), lanes, s->a1);
     s->ab1 = __smlad(word, lanes, s->ab1);
-    lanes = sn_sxtb16_odd(input); /* x[i+1], x[i+3] */
+    lanes = sn_block_sxtb16_odd(input); /* x[i+1], x[i+3] */
     word = sn_read_word(w + 4);
     s->a0 = __smlad(__uxtb16(word), lanes, s->a0);
     s->ab0 = __smlad(word, lanes, s->ab0);

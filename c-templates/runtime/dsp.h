@@ -31,12 +31,4 @@ static inline int32_t sn_read_word(const void *p)
     __builtin_memcpy(&word, p, sizeof word);
     return word;
 }
-
-/* Bytes 1 and 3 of `word`, sign-extended to two int16 lanes (SXTB16 with ROR #8). */
-static inline int32_t sn_sxtb16_odd(int32_t word)
-{
-    int32_t lanes;
-    __asm__("sxtb16 %0, %1, ror #8" : "=r"(lanes) : "r"(word));
-    return lanes;
-}
 #endif

@@ -45,6 +45,7 @@ export const RUNTIME_PIECES: readonly { file: string; name: string }[] = [
   { file: "fixed_point.c", name: "sn_fp_mul" },
   { file: "dsp.h", name: "SN_DSP" },
   { file: "dense_block.c", name: "sn_dense_block4" },
+  { file: "dense_active.c", name: "sn_dense_active8" },
 ];
 
 /** The text of a runtime file as pasted into a model: without `#include <stdint.h>` or `#include "piece"`. */

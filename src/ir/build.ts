@@ -18,6 +18,7 @@ export function buildGraph(model: ModelFile): Graph {
   const order = executionOrder(model);
   checkTensorSize(model.input.shape, "input.shape");
   const shapes = new Map<string, Shape>([[INPUT_ID, model.input.shape]]);
+  const kinds = new Map<string, string>();
   const layers: Layer[] = [];
   for (const index of order) {
     const spec = model.layers[index]!;
@@ -25,9 +26,11 @@ export function buildGraph(model: ModelFile): Graph {
     const inputShape = shapes.get(spec.input)!;
     const other = inputsOf(spec)[1]?.[1];
     const otherShape = other === undefined ? {} : { otherShape: shapes.get(other)! };
-    const layer = buildLayer(spec, { inputShape, path, tables: tables.length, maxLiterals: model.maxLiterals, ...otherShape });
+    const inputKind = kinds.get(spec.input);
+    const layer = buildLayer(spec, { inputShape, path, tables: tables.length, maxLiterals: model.maxLiterals, ...otherShape, ...(inputKind ? { inputKind } : {}) });
     checkTensorSize(layer.outputShape, path);
     shapes.set(layer.id, layer.outputShape);
+    kinds.set(layer.id, layer.kind);
     layers.push(layer);
   }
   return {

@@ -18,6 +18,8 @@ export interface DenseLayer extends LayerCommon {
   requant: Requant;
   perChannel?: PerChannel;
   activation?: number;
+  /** runs on the active-inputs kernel (see readsMostlyOff) */
+  activeInputs: boolean;
 }
 
 export const dense = defineKind<DenseLayer>()({
@@ -50,6 +52,7 @@ export const dense = defineKind<DenseLayer>()({
       requant: spec.requant,
       perChannel,
       activation: spec.activation,
+      activeInputs: readsMostlyOff(ctx.inputKind, spec.units),
       outputShape: [1, 1, spec.units],
     };
   },
@@ -66,17 +69,21 @@ export const dense = defineKind<DenseLayer>()({
   tables: activationTables,
 
   lower: (layer) => [
-    denseWeights(layer),
-    { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output" },
+    ...(layer.activeInputs ? activeInputsArrays(layer) : [denseWeights(layer), { role: "bias", ctype: "int32_t", values: layer.bias, comment: "int32 accumulator start per output" } as const]),
     ...lowerPerChannel(layer),
   ],
+
+  scratchBytes: (layer) => (layer.activeInputs ? 4 * shapeSize(layer.inputShape) : 0),
 
   ops: (layer) => requantizedOps(layer.weights.length, layer.units, layer.activation),
   templateVars: (layer, ctx) => ({
     units: layer.units,
     inputs: shapeSize(layer.inputShape),
-    blocked: packsIntoBlocks(layer),
+    blocked: !layer.activeInputs && packsIntoBlocks(layer),
     blockUnits: BLOCK_UNITS,
+    activeInputs: layer.activeInputs,
+    activeBlockUnits: ACTIVE_BLOCK_UNITS,
+    scratchOffset: ctx.scratchOffset,
     ...requantVars(layer, ctx),
   }),
 
@@ -155,4 +162,55 @@ function denseWeights(layer: DenseLayer): ConstArray {
     mveValues: mve,
     comment: `blocks of ${BLOCK_UNITS} units (zero-padded), w + 128 per input for the portable kernel; paired words for the DSP kernel; [unit][input] for the MVE kernel (see sn_dense_block4)`,
   };
+}
+
+/** Kinds whose outputs are mostly -128 ("off"): a strong neuron is off as soon as one literal misses. */
+const MOSTLY_OFF_KINDS: ReadonlySet<string> = new Set(["strong", "strong_conv"]);
+
+/** Units per pass of the active-inputs kernel (c-templates/runtime/dense_active.c). */
+export const ACTIVE_BLOCK_UNITS = 8;
+
+/**
+ * Whether a dense layer runs on the active-inputs kernel, which lists the inputs that are not -128
+ * and multiplies only those: when it reads a layer whose outputs are mostly -128. Its cost grows
+ * with the inputs that are on; on the feature layers of the strong networks (about 30% on) it
+ * takes about half the instructions of the blocked kernel (bench/results/dense-active.md).
+ */
+export function readsMostlyOff(inputKind: string | undefined, units: number): boolean {
+  return inputKind !== undefined && MOSTLY_OFF_KINDS.has(inputKind) && units >= MIN_ACTIVE_UNITS;
+}
+
+const MIN_ACTIVE_UNITS = 1;
+
+/** The weights as the active-inputs kernel reads them: per block of eight units (zero-padded), per input, W[k][i] + 128. */
+export function packActiveWeights(weights: Int8Array, units: number, inputs: number): Uint8Array {
+  const blocks = Math.ceil(units / ACTIVE_BLOCK_UNITS);
+  const packed = new Uint8Array(blocks * ACTIVE_BLOCK_UNITS * inputs);
+  let p = 0;
+  for (let b = 0; b < blocks; b++) {
+    for (let i = 0; i < inputs; i++) {
+      for (let k = 0; k < ACTIVE_BLOCK_UNITS; k++) {
+        const u = b * ACTIVE_BLOCK_UNITS + k;
+        packed[p++] = (u < units ? weights[u * inputs + i]! : 0) + 128;
+      }
+    }
+  }
+  return packed;
+}
+
+/**
+ * The active-inputs kernel's weights, and its biases with every input's -128 folded in:
+ * bias[u] - 128 * sum_i W[u][i], the accumulator when every input is off.
+ */
+function activeInputsArrays(layer: DenseLayer): ConstArray[] {
+  const inputs = shapeSize(layer.inputShape);
+  const folded = Int32Array.from(layer.bias, (b, u) => {
+    let sum = 0;
+    for (let i = 0; i < inputs; i++) sum += layer.weights[u * inputs + i]!;
+    return b - 128 * sum;
+  });
+  return [
+    { role: "weights", ctype: "uint8_t", values: packActiveWeights(layer.weights, layer.units, inputs), comment: `blocks of ${ACTIVE_BLOCK_UNITS} units (zero-padded), per input W + 128 (see sn_dense_active8)` },
+    { role: "bias", ctype: "int32_t", values: folded, comment: "int32 accumulator start per output when every input is -128: bias - 128 * sum of the unit's weights" },
+  ];
 }

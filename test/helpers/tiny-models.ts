@@ -86,3 +86,41 @@ export function forEachPoint(lo: ArrayLike<number>, hi: ArrayLike<number>, visit
     x[k]!++;
   }
 }
+
+/**
+ * Strong neurons that are mostly off (-128) feeding a dense layer, as in the deep strong networks:
+ * input [1, 1, inputs] -> `neurons` strong neurons, each the min of two literals through a table
+ * that is -128 below a threshold (so about three in four are off on random inputs), one of them
+ * through the identity -> dense `units` (random weights with all-extreme rows, per-channel
+ * requantization if asked) -> dense 10 -> argmax. The first dense layer runs on the active-inputs
+ * kernel (src/kinds/dense.ts, readsMostlyOff).
+ */
+export function strongDenseModel(seed: number, inputs: number, neurons: number, units: number, perChannel: boolean): ModelFileInput {
+  const rng = new Rng(seed);
+  const gate = IDENTITY.map((x) => (x > 0 ? x : -128));
+  const literal = () => ({ input: rng.int(0, inputs - 1), table: rng.int(0, 1) });
+  const strongNeurons = Array.from({ length: neurons }, () => ({ groups: [[{ input: rng.int(0, inputs - 1), table: 1 }, literal()]] }));
+  const weights = Int8Array.from({ length: units * neurons }, (_, k) => (Math.floor(k / neurons) === 0 ? -128 : Math.floor(k / neurons) === 1 ? 127 : rng.int(-128, 127)));
+  const requant = () => ({ multiplier: rng.int(2 ** 20, 2 ** 31 - 1), shift: rng.int(36, 42), offset: rng.int(-10, 10) });
+  const hidden: Spec = {
+    id: "hidden",
+    kind: "dense",
+    input: "features",
+    units,
+    weights: encodeInt8(weights),
+    bias: Array.from({ length: units }, () => rng.int(-30000, 30000)),
+    requant: requant(),
+    ...(perChannel ? { perChannel: { multiplier: Array.from({ length: units }, () => requant().multiplier), shift: Array.from({ length: units }, () => requant().shift) } } : {}),
+  };
+  return tinyModel(
+    inputs,
+    [IDENTITY, gate],
+    [
+      { id: "features", kind: "strong", input: "input", neurons: strongNeurons },
+      hidden,
+      { id: "scores", kind: "dense", input: "hidden", units: 10, weights: encodeInt8(rng.int8Array(10 * units)), bias: Array.from({ length: 10 }, () => rng.int(-300, 300)), requant: { multiplier: 1 << 30, shift: 38, offset: 0 } },
+      { id: "class", kind: "argmax", input: "scores" },
+    ],
+    `strong_dense_${seed}`,
+  );
+}

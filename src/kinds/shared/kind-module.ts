@@ -23,6 +23,8 @@ export interface BuildContext {
   maxLiterals: number;
   /** shape of the second tensor, for kinds that read two (`twoInputs`) */
   otherShape?: Shape;
+  /** kind of the layer that writes the tensor the layer reads (undefined: the model input) */
+  inputKind?: string;
 }
 
 /** What a template's variables may use besides the layer. */
