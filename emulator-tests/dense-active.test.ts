@@ -1,8 +1,9 @@
 /**
- * The active-inputs dense kernel under QEMU: the DSP path (M4, M7), the portable path compiled
- * for M0, M3 and M55 are bit-exact with the reference on strong -> dense models, over random
- * vectors and the all-extreme ones (every strong neuron on, every one off), with one requantization
- * and per channel, and with unit counts that pad the last block of eight.
+ * The active-inputs dense kernel under QEMU: its DSP path (M4, M7) and portable path (M0, M3),
+ * and on the M55 the blocked Helium kernel the same layer switches to, are bit-exact with the
+ * reference on strong -> dense models, over random vectors and the all-extreme ones, with one
+ * requantization and per channel, unit counts that pad the last block of eight, and the
+ * caller's arena.
  */
 import { describe, expect, it } from "vitest";
 import { getBoard } from "../src/firmware/index.js";
@@ -25,5 +26,11 @@ describe("active-inputs dense kernel on every core", () => {
     expect(report.firstMismatch).toBeNull();
     expect(report.passed).toBe(true);
     expect(report.vectors.edge).toBeGreaterThan(0);
+  });
+
+  it.each(["nucleo-f411re", "alif-e7-devkit"])("with the caller's arena (--arena external) on %s: bit-exact", async (board) => {
+    const report = await verifyModel({ graph: graphs[1][1], board: getBoard(board), count: 8, dataset: null, seed: 5, arena: "external" });
+    expect(report.firstMismatch).toBeNull();
+    expect(report.passed).toBe(true);
   });
 });

@@ -284,6 +284,8 @@ function formatArray(layer: Layer, a: ConstArray) {
     body: isTableCodeArray(a) ? formatCodes(a.values, 5, 4) : formatValues(a.values, perLine, 4),
     dspBody: a.dspValues === undefined ? undefined : formatValues(a.dspValues, perLine, 4),
     mveBody: a.mveValues === undefined ? undefined : formatValues(a.mveValues, perLine, 4),
+    dspLength: a.dspValues?.length ?? a.values.length,
+    mveLength: a.mveValues?.length ?? a.values.length,
   };
 }
 

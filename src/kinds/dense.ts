@@ -52,7 +52,7 @@ export const dense = defineKind<DenseLayer>()({
       requant: spec.requant,
       perChannel,
       activation: spec.activation,
-      activeInputs: readsMostlyOff(ctx.inputKind, spec.units),
+      activeInputs: readsMostlyOff(ctx.inputKind),
       outputShape: [1, 1, spec.units],
     };
   },
@@ -79,7 +79,7 @@ export const dense = defineKind<DenseLayer>()({
   templateVars: (layer, ctx) => ({
     units: layer.units,
     inputs: shapeSize(layer.inputShape),
-    blocked: !layer.activeInputs && packsIntoBlocks(layer),
+    blocked: packsIntoBlocks(layer),
     blockUnits: BLOCK_UNITS,
     activeInputs: layer.activeInputs,
     activeBlockUnits: ACTIVE_BLOCK_UNITS,
@@ -173,14 +173,13 @@ export const ACTIVE_BLOCK_UNITS = 8;
 /**
  * Whether a dense layer runs on the active-inputs kernel, which lists the inputs that are not -128
  * and multiplies only those: when it reads a layer whose outputs are mostly -128. Its cost grows
- * with the inputs that are on; on the feature layers of the strong networks (about 30% on) it
- * takes about half the instructions of the blocked kernel (bench/results/dense-active.md).
+ * with the inputs that are on: on the test images of the deep strong networks (30-50% on) the
+ * whole model takes 0.4-0.8x the instructions it takes with the blocked kernel on M0-M7, and on
+ * synthetic inputs with most features on it can take more (bench/results/dense-active.md).
  */
-export function readsMostlyOff(inputKind: string | undefined, units: number): boolean {
-  return inputKind !== undefined && MOSTLY_OFF_KINDS.has(inputKind) && units >= MIN_ACTIVE_UNITS;
+export function readsMostlyOff(inputKind: string | undefined): boolean {
+  return inputKind !== undefined && MOSTLY_OFF_KINDS.has(inputKind);
 }
-
-const MIN_ACTIVE_UNITS = 1;
 
 /** The weights as the active-inputs kernel reads them: per block of eight units (zero-padded), per input, W[k][i] + 128. */
 export function packActiveWeights(weights: Int8Array, units: number, inputs: number): Uint8Array {
@@ -200,7 +199,9 @@ export function packActiveWeights(weights: Int8Array, units: number, inputs: num
 
 /**
  * The active-inputs kernel's weights, and its biases with every input's -128 folded in:
- * bias[u] - 128 * sum_i W[u][i], the accumulator when every input is off.
+ * bias[u] - 128 * sum_i W[u][i], the accumulator when every input is off. On Helium cores the
+ * blocked kernel's vector loop beats the list (bench/results/dense-active.md), so a layer that
+ * packs into blocks also gets the blocked kernel's MVE weights and its plain bias there.
  */
 function activeInputsArrays(layer: DenseLayer): ConstArray[] {
   const inputs = shapeSize(layer.inputShape);
@@ -209,8 +210,21 @@ function activeInputsArrays(layer: DenseLayer): ConstArray[] {
     for (let i = 0; i < inputs; i++) sum += layer.weights[u * inputs + i]!;
     return b - 128 * sum;
   });
+  const mve = packsIntoBlocks(layer) ? packDenseWeights(layer.weights, layer.units, inputs).mve : undefined;
   return [
-    { role: "weights", ctype: "uint8_t", values: packActiveWeights(layer.weights, layer.units, inputs), comment: `blocks of ${ACTIVE_BLOCK_UNITS} units (zero-padded), per input W + 128 (see sn_dense_active8)` },
-    { role: "bias", ctype: "int32_t", values: folded, comment: "int32 accumulator start per output when every input is -128: bias - 128 * sum of the unit's weights" },
+    {
+      role: "weights",
+      ctype: "uint8_t",
+      values: packActiveWeights(layer.weights, layer.units, inputs),
+      ...(mve ? { mveValues: mve } : {}),
+      comment: `blocks of ${ACTIVE_BLOCK_UNITS} units (zero-padded), per input W + 128 (see sn_dense_active8)${mve ? `; the MVE kernel's blocks of ${BLOCK_UNITS} units, [unit][input] (see sn_dense_block4)` : ""}`,
+    },
+    {
+      role: "bias",
+      ctype: "int32_t",
+      values: folded,
+      ...(mve ? { mveValues: layer.bias } : {}),
+      comment: `int32 accumulator start per output when every input is -128: bias - 128 * sum of the unit's weights${mve ? " (the MVE kernel: bias)" : ""}`,
+    },
   ];
 }

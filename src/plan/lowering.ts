@@ -28,7 +28,8 @@ export interface ConstArray {
    */
   dspValues?: ArrayLike<number>;
   /**
-   * The same bytes in the layout of the Helium (MVE) kernels (same length and type), when the
+   * The same bytes in the layout of the Helium (MVE) kernels (same type; the length may differ
+   * when the MVE kernel is another kernel, as for dense's active inputs), when the
    * layer's kernel reads yet another layout on cores with integer MVE (Cortex-M55): the array is
    * then emitted under `#if SN_MVE` first (c-templates/runtime/mve.h); MVE cores have the DSP
    * extension too, so this layout wins over dspValues there.
