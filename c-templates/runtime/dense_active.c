@@ -2,7 +2,7 @@
 #include "dsp.h"
 
 /*
- * Dense layers that read strong neurons (src/kinds/dense.ts, readsOffInputs). A strong neuron is
+ * Dense layers that read strong neurons (src/kinds/dense.ts, readsMostlyOff). A strong neuron is
  * a min over table lookups, so one literal that does not match sends it to -128, "off": on MNIST
  * about 70% of a feature layer's outputs are -128 on a typical image. With
  *     sum_i W[u][i] x[i] = -128 sum_i W[u][i] + sum over x[i] != -128 of W[u][i] (x[i] + 128)
