@@ -19,20 +19,9 @@ import { buildGraph, shapeSize } from "../src/ir/index.js";
 import { ACTIVE_BLOCK_UNITS, packActiveWeights, type DenseLayer } from "../src/kinds/dense.js";
 import { runTrace } from "../src/reference/interpreter.js";
 import { Rng } from "../src/util/random.js";
+import { dots, smlaxb, uxtb16, word } from "./helpers/armv7em.js";
 import { buildHost, runHost, SANITIZE_FLAGS, STRICT_FLAGS } from "./helpers/host-c.js";
 import { denseMlp, strongDenseModel } from "./helpers/tiny-models.js";
-
-/** The naive dot products of every unit: the reference. */
-function dots(weights: Int8Array, units: number, x: Int8Array): number[] {
-  return Array.from({ length: units }, (_, u) => x.reduce((sum, v, i) => sum + weights[u * x.length + i]! * v, 0));
-}
-
-// Models of the Armv7E-M instructions on 32-bit words (ARM ARM A7.7: UXTB16, SMLABB, SMLATB)
-const lane = (word: number, byte: number) => (word >>> (8 * byte)) & 0xff;
-const half = (word: number, h: number) => ((word >>> (16 * h)) << 16) >> 16;
-const uxtb16 = (w: number, ror8 = false) => (lane(w, ror8 ? 1 : 0) | (lane(w, ror8 ? 3 : 2) << 16)) >>> 0;
-const smlaxb = (a: number, top: 0 | 1, value: number, acc: number) => (acc + half(a, top) * half(value, 0)) | 0;
-const word = (bytes: Uint8Array, at: number) => (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 
 /** The list sn_active_inputs builds: entries (i << 11) | (x[i] + 128) of the inputs that are not -128. */
 function activeList(x: Int8Array): number[] {

@@ -17,23 +17,9 @@ import { buildGraph, encodeInt8 } from "../src/ir/index.js";
 import { parseModel } from "../src/format/load.js";
 import { BLOCK_UNITS, packDenseWeights, packsIntoBlocks, type DenseLayer } from "../src/kinds/dense.js";
 import { Rng } from "../src/util/random.js";
+import { dots, smlad, sxtb16, uxtb16, word } from "./helpers/armv7em.js";
 import { SANITIZE_FLAGS, STRICT_FLAGS } from "./helpers/host-c.js";
 import { tinyModel } from "./helpers/tiny-models.js";
-
-/** The naive dot products of every unit: the reference. */
-function dots(weights: Int8Array, units: number, x: Int8Array): number[] {
-  return Array.from({ length: units }, (_, u) => x.reduce((sum, v, i) => sum + weights[u * x.length + i]! * v, 0));
-}
-
-// Models of the Armv7E-M instructions on 32-bit words (ARM ARM A7.7: SXTB16, UXTB16, SMLAD)
-const lane = (word: number, byte: number) => (word >>> (8 * byte)) & 0xff;
-const signed8 = (v: number) => (v << 24) >> 24;
-const half = (word: number, h: number) => ((word >>> (16 * h)) << 16) >> 16;
-const pack16 = (lo: number, hi: number) => ((lo & 0xffff) | ((hi & 0xffff) << 16)) >>> 0;
-const sxtb16 = (w: number, ror8 = false) => pack16(signed8(lane(w, ror8 ? 1 : 0)), signed8(lane(w, ror8 ? 3 : 2)));
-const uxtb16 = (w: number) => pack16(lane(w, 0), lane(w, 2));
-const smlad = (a: number, b: number, acc: number) => (acc + half(a, 0) * half(b, 0) + half(a, 1) * half(b, 1)) | 0;
-const word = (bytes: Uint8Array | Int8Array, at: number) => (bytes[at]! & 0xff) | ((bytes[at + 1]! & 0xff) << 8) | ((bytes[at + 2]! & 0xff) << 16) | ((bytes[at + 3]! & 0xff) << 24);
 
 /** sn_dense_block4's DSP path, instruction by instruction, over every block. */
 function dspDots(dsp: Uint8Array, units: number, x: Int8Array): number[] {
