@@ -44,9 +44,12 @@ const n = fit.count;
 // affine=K: the originals and K random affine distortions of each (withAffineCopies below);
 // shifts=4: the four neighbours (what --augment does); shifts=8: the diagonals too
 const DIAGONALS = [[1, 1], [1, -1], [-1, 1], [-1, -1]] as const;
-const aug = args.affine
+let aug = args.affine
   ? withAffineCopies(fit, args.affine, 1, { degrees: args.deg ?? 10, scale: args.scale ?? 0.1, shear: args.shear ?? 0.1, shift: args.px ?? 1.5 })
   : withShiftedCopies(fit, args.shifts === 8 ? [...AUGMENT_SHIFTS, ...DIAGONALS] : AUGMENT_SHIFTS);
+// flip=1: also the mirror image (left-right) of the originals (Fashion-MNIST's classes are
+// mirror-invariant); flip=2: the mirror of the shifted copies too
+if (args.flip) aug = withMirrors(aug, args.flip === 2 ? aug.count : n);
 const all = new Float32Array(aug.count * D);
 all.set(fFit);
 all.set(features(aug.pixels.subarray(n * h * w), aug.count - n), n * D);
@@ -54,9 +57,25 @@ const labels = aug.labels;
 console.log(`features of ${labels.length} images`, secs());
 const mlp = trainMlp(all, labels, [D, H, 10], { epochs, learningRate: args.lr ?? 0.05, l2: args.l2 ?? 1e-4, seed: args.seed ?? 1 });
 const acc = (x: Float32Array, l: Uint8Array) => (100 * accuracyOf(mlpPredict(mlp, x), l)).toFixed(2);
-console.log(`augmented hidden H=${H} epochs=${epochs} lr=${args.lr ?? 0.05} l2=${args.l2 ?? 1e-4} seed=${args.seed ?? 1}: val ${acc(load("val"), validation.labels)} test ${acc(load("test"), splits.test.labels)}`, secs());
+console.log(`augmented flip=${args.flip ?? 0} hidden H=${H} epochs=${epochs} lr=${args.lr ?? 0.05} l2=${args.l2 ?? 1e-4} seed=${args.seed ?? 1}: val ${acc(load("val"), validation.labels)} test ${acc(load("test"), splits.test.labels)}`, secs());
 
 /** Ranges of the random affine distortions of withAffineCopies. */
+/** `ds` followed by the left-right mirror of its first `count` images (labels repeated). */
+function withMirrors(ds: Dataset, count: number): Dataset {
+  const [h, w, c] = ds.shape;
+  const size = h * w * c;
+  const pixels = new Int8Array((ds.count + count) * size);
+  const labels = new Uint8Array(ds.count + count);
+  pixels.set(ds.pixels);
+  labels.set(ds.labels);
+  labels.set(ds.labels.subarray(0, count), ds.count);
+  for (let i = 0; i < count; i++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let ch = 0; ch < c; ch++) pixels[(ds.count + i) * size + (y * w + x) * c + ch] = ds.pixels[i * size + (y * w + (w - 1 - x)) * c + ch]!;
+  return makeDataset(`${ds.name}+mirrors`, ds.shape, ds.classes, pixels, labels);
+}
+
 interface AffineRanges {
   /** rotation, degrees either way (default 10) */
   degrees?: number;
