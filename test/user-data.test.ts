@@ -5,7 +5,7 @@
  * digits written as CSV and as a PNG/BMP folder). The QEMU half is emulator-tests/user-data.test.ts.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encode as encodePng } from "fast-png";
@@ -167,6 +167,18 @@ describe("bad data names the file, the sample and the reason", () => {
 });
 
 describe("strongnet train on user data", () => {
+  it.each([
+    ["cnn", "--augment", [], "--augment applies to --arch strong only, got --arch cnn"],
+    ["dense-mlp", "--readout-hidden", ["16"], "--readout-hidden applies to --arch strong only, got --arch dense-mlp"],
+    ["strong", "--adversarial", ["pgd"], "--adversarial applies to --arch cnn only, got --arch strong"],
+  ])("refuses an option of another architecture (--arch %s %s), before training", (arch, flag, value, message) => {
+    const out = join(dir, "never.json");
+    const r = cli("train", "--dataset", csv, "--arch", arch, flag, ...value, "-o", out);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("trains a strong model from CSV (CLI): the test count, the SPEC and the int8 rule are in the metadata", () => {
     const out = join(dir, "digits_strong.json");
     const r = cli("train", "--dataset", csv, "--budget-ops", "1500", "--epochs", "40", "--threads", "1", "-o", out);
@@ -183,7 +195,8 @@ describe("strongnet train on user data", () => {
     expect(metrics.split).toMatchObject({ test: 120, testRule: expect.stringMatching(/seeded/) });
     // --epochs reaches the strong read-out (default 30) and the reproducing command
     expect(metrics.details.readoutEpochs).toBe(40);
-    expect(metrics.command).toContain("--epochs 40");
+    expect(metrics.command).toBe(`strongnet train --dataset ${csv} --arch strong --budget-ops 1500 --epochs 40 --seed 1 -o ${out}`);
+    expect(model.metadata.builtBy).toBe(metrics.command);
     // the vectors verify and report feed: the CSV's test split by default, --inputs with or without labels
     const graph = buildGraph(parseModel(model));
     const byMeta = testVectors(graph, { count: 20 });

@@ -49,6 +49,23 @@ function pgdEps(value: string): number {
   return n;
 }
 
+/**
+ * The options that belong to one architecture: `given` is the value when the user gave it (a
+ * defaulted option has none, so it never conflicts), `recorded` its words in the reproducing
+ * command (builtBy), empty when it is left out.
+ */
+function archFlags(o: TrainFlags): { arch: Arch; flag: string; given?: unknown; recorded: string }[] {
+  return [
+    { arch: "strong", flag: "--budget-ops", recorded: `--budget-ops ${o.budgetOps}` },
+    { arch: "strong", flag: "--readout-hidden", given: o.readoutHidden, recorded: o.readoutHidden ? `--readout-hidden ${o.readoutHidden}` : "" },
+    { arch: "strong", flag: "--augment", given: o.augment, recorded: o.augment ? "--augment" : "" },
+    { arch: "strong", flag: "--table-slope", given: o.tableSlope, recorded: o.tableSlope ? `--table-slope ${o.tableSlope}` : "" },
+    { arch: "dense-mlp", flag: "--hidden", recorded: `--hidden ${o.hidden}` },
+    { arch: "cnn", flag: "--filters", recorded: `--filters ${o.filters.join(",")}` },
+    { arch: "cnn", flag: "--adversarial", given: o.adversarial, recorded: o.adversarial ? `--adversarial ${o.adversarial} --pgd-eps ${o.pgdEps} --pgd-steps ${o.pgdSteps}` : "" },
+  ];
+}
+
 export function registerTrain(program: Command): void {
   program
     .command("train")
@@ -101,13 +118,12 @@ ${SPEC_HELP}`,
     .action(async (opts: TrainFlags) => {
       const name = opts.name ?? modelNameFor(opts.out);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`--name must be a C identifier, got "${name}"`);
-      const archOnly: [string, unknown, Arch][] = [["--augment", opts.augment, "strong"], ["--readout-hidden", opts.readoutHidden, "strong"], ["--table-slope", opts.tableSlope, "strong"], ["--adversarial", opts.adversarial, "cnn"]];
-      for (const [flag, given, arch] of archOnly) {
-        if (given && opts.arch !== arch) throw new InvalidArgumentError(`${flag} applies to --arch ${arch} only, got --arch ${opts.arch}`);
+      for (const { arch, flag, given } of archFlags(opts)) {
+        if (given !== undefined && opts.arch !== arch) throw new InvalidArgumentError(`${flag} applies to --arch ${arch} only, got --arch ${opts.arch}`);
       }
-      const archOptions = { strong: `--budget-ops ${opts.budgetOps}${opts.readoutHidden ? ` --readout-hidden ${opts.readoutHidden}` : ""}${opts.augment ? " --augment" : ""}${opts.tableSlope ? ` --table-slope ${opts.tableSlope}` : ""}`, "dense-mlp": `--hidden ${opts.hidden}`, cnn: `--filters ${opts.filters.join(",")}${opts.adversarial ? ` --adversarial ${opts.adversarial} --pgd-eps ${opts.pgdEps} --pgd-steps ${opts.pgdSteps}` : ""}` };
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
-        archOptions[opts.arch], ...(opts.epochs ? [`--epochs ${opts.epochs}`] : []), `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
+        ...archFlags(opts).flatMap(({ arch, recorded }) => (arch === opts.arch && recorded ? [recorded] : [])),
+        ...(opts.epochs ? [`--epochs ${opts.epochs}`] : []), `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
       const epochs = opts.epochs ? { epochs: opts.epochs } : {};
       const bar = trainProgress(!opts.json);
       let result;
