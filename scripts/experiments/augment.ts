@@ -59,7 +59,6 @@ const mlp = trainMlp(all, labels, [D, H, 10], { epochs, learningRate: args.lr ??
 const acc = (x: Float32Array, l: Uint8Array) => (100 * accuracyOf(mlpPredict(mlp, x), l)).toFixed(2);
 console.log(`augmented flip=${args.flip ?? 0} hidden H=${H} epochs=${epochs} lr=${args.lr ?? 0.05} l2=${args.l2 ?? 1e-4} seed=${args.seed ?? 1}: val ${acc(load("val"), validation.labels)} test ${acc(load("test"), splits.test.labels)}`, secs());
 
-/** Ranges of the random affine distortions of withAffineCopies. */
 /** `ds` followed by the left-right mirror of its first `count` images (labels repeated). */
 function withMirrors(ds: Dataset, count: number): Dataset {
   const [h, w, c] = ds.shape;
@@ -76,6 +75,7 @@ function withMirrors(ds: Dataset, count: number): Dataset {
   return makeDataset(`${ds.name}+mirrors`, ds.shape, ds.classes, pixels, labels);
 }
 
+/** Ranges of the random affine distortions of withAffineCopies. */
 interface AffineRanges {
   /** rotation, degrees either way (default 10) */
   degrees?: number;

@@ -118,11 +118,12 @@ ${SPEC_HELP}`,
     .action(async (opts: TrainFlags) => {
       const name = opts.name ?? modelNameFor(opts.out);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`--name must be a C identifier, got "${name}"`);
-      for (const { arch, flag, given } of archFlags(opts)) {
+      const flags = archFlags(opts);
+      for (const { arch, flag, given } of flags) {
         if (given !== undefined && opts.arch !== arch) throw new InvalidArgumentError(`${flag} applies to --arch ${arch} only, got --arch ${opts.arch}`);
       }
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
-        ...archFlags(opts).flatMap(({ arch, recorded }) => (arch === opts.arch && recorded ? [recorded] : [])),
+        ...flags.flatMap(({ arch, recorded }) => (arch === opts.arch && recorded ? [recorded] : [])),
         ...(opts.epochs ? [`--epochs ${opts.epochs}`] : []), `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
       const epochs = opts.epochs ? { epochs: opts.epochs } : {};
       const bar = trainProgress(!opts.json);
