@@ -69,6 +69,8 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
   const gB = model.biases.map((b) => new Float32Array(b.length));
   const acts = dims.map((d) => new Float32Array(d));
   const deltas = dims.map((d) => new Float32Array(d));
+  const active = dims.map((d) => new Int32Array(d));
+  const activeCounts = new Int32Array(dims.length);
   const rng = new Rng(opts.seed ^ 0x5bd1e995);
   const order = Array.from({ length: n }, (_, i) => i);
   const steps = opts.epochs * Math.ceil(n / batch);
@@ -83,7 +85,7 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
       for (let s = start; s < end; s++) {
         const i = order[s]!;
         acts[0]!.set(x.subarray(i * dims[0]!, (i + 1) * dims[0]!));
-        forward(model, acts, opts.caps);
+        forward(model, acts, opts.caps, active, activeCounts);
         const out = acts[L]!;
         // softmax + cross-entropy gradient
         let max = -Infinity;
@@ -102,12 +104,17 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
           const a = acts[l]!;
           const d = deltas[l + 1]!;
           const gb = gB[l]!;
+          const on = active[l]!;
+          const onCount = activeCounts[l]!;
           for (let o = 0; o < dout; o++) {
             const dv = d[o]!;
             if (dv === 0) continue;
             gb[o]! += dv;
             const row = o * din;
-            for (let j = 0; j < din; j++) G[row + j]! += dv * a[j]!;
+            for (let k = 0; k < onCount; k++) {
+              const j = on[k]!;
+              G[row + j]! += dv * a[j]!;
+            }
           }
           if (l > 0) {
             const dprev = deltas[l]!;
@@ -149,8 +156,22 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
   return model;
 }
 
-/** acts[0] holds the input; fills acts[1..] (ReLU on hidden layers, clipped at caps). */
-export function forward(model: Mlp, acts: Float32Array[], caps?: (number | undefined)[]): void {
+/**
+ * acts[0] holds the input; fills acts[1..] (ReLU on hidden layers, clipped at caps).
+ *
+ * Only the non-zero activations are multiplied: strong features are 0 when off (half of them on
+ * a garment, 70% on a digit) and ReLU zeroes hidden units. Skipping a zero term leaves every
+ * float sum bit-identical (s + w * 0 === s), so results do not depend on it. `active[l]` gets
+ * the indices of layer l's non-zero activations and `activeCounts[l]` their number, for the
+ * gradient.
+ */
+export function forward(
+  model: Mlp,
+  acts: Float32Array[],
+  caps: (number | undefined)[] | undefined,
+  active: Int32Array[],
+  activeCounts: Int32Array,
+): void {
   const L = model.dims.length - 1;
   for (let l = 0; l < L; l++) {
     const din = model.dims[l]!;
@@ -159,10 +180,17 @@ export function forward(model: Mlp, acts: Float32Array[], caps?: (number | undef
     const b = model.biases[l]!;
     const a = acts[l]!;
     const z = acts[l + 1]!;
+    const on = active[l]!;
+    let onCount = 0;
+    for (let j = 0; j < din; j++) if (a[j] !== 0) on[onCount++] = j;
+    activeCounts[l] = onCount;
     for (let o = 0; o < dout; o++) {
       let s = b[o]!;
       const row = o * din;
-      for (let j = 0; j < din; j++) s += W[row + j]! * a[j]!;
+      for (let k = 0; k < onCount; k++) {
+        const j = on[k]!;
+        s += W[row + j]! * a[j]!;
+      }
       if (l < L - 1) {
         s = s > 0 ? s : 0;
         const cap = caps?.[l];
@@ -177,10 +205,12 @@ export function forward(model: Mlp, acts: Float32Array[], caps?: (number | undef
 export function mlpPredict(model: Mlp, x: Float32Array, caps?: (number | undefined)[]): Uint8Array {
   const n = x.length / model.dims[0]!;
   const acts = model.dims.map((d) => new Float32Array(d));
+  const active = model.dims.map((d) => new Int32Array(d));
+  const activeCounts = new Int32Array(model.dims.length);
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     acts[0]!.set(x.subarray(i * model.dims[0]!, (i + 1) * model.dims[0]!));
-    forward(model, acts, caps);
+    forward(model, acts, caps, active, activeCounts);
     const z = acts.at(-1)!;
     let best = 0;
     for (let c = 1; c < z.length; c++) if (z[c]! > z[best]!) best = c;
@@ -193,10 +223,12 @@ export function mlpPredict(model: Mlp, x: Float32Array, caps?: (number | undefin
 export function hiddenActivations(model: Mlp, x: Float32Array, l: number, caps?: (number | undefined)[]): Float32Array {
   const n = x.length / model.dims[0]!;
   const acts = model.dims.map((d) => new Float32Array(d));
+  const active = model.dims.map((d) => new Int32Array(d));
+  const activeCounts = new Int32Array(model.dims.length);
   const out = new Float32Array(n * model.dims[l]!);
   for (let i = 0; i < n; i++) {
     acts[0]!.set(x.subarray(i * model.dims[0]!, (i + 1) * model.dims[0]!));
-    forward(model, acts, caps);
+    forward(model, acts, caps, active, activeCounts);
     out.set(acts[l]!, i * model.dims[l]!);
   }
   return out;
