@@ -17,6 +17,7 @@ import { buildGraph } from "../src/ir/index.js";
 import { measureBoard } from "../src/report/collect.js";
 import { ReportSchema, type Report } from "../src/report/schema.js";
 import { randomModel } from "../test/helpers/random-model.js";
+import { strongDenseModel } from "../test/helpers/tiny-models.js";
 import { wideArenaModel, writeModel } from "../test/helpers/report-models.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -123,6 +124,18 @@ describe("strongnet report on the bundled model (nucleo-f411re)", () => {
     expect(Math.abs(total - p.instructions.mean) / p.instructions.mean).toBeLessThan(0.25);
     expect(p.latency.estimate).toBe(true);
     expect(p.latency.microseconds).toBeCloseTo((p.instructions.mean * p.latency.cpi) / 100, 6);
+  });
+});
+
+describe("static stack bound of the active-inputs kernel's assembly (a naked function)", () => {
+  it.each(["nucleo-f411re", "nucleo-f767zi"])("%s: its 44 pushed bytes are its frame, and the bound holds the painted stack", async (boardName) => {
+    const graph = buildGraph(parseModel(strongDenseModel(23, 64, 120, 16, false)));
+    const r = await measureBoard({ graph, board: getBoard(boardName), vectors: 6, dataset: null, profileVectors: 2 });
+    expect(r.verify.passed).toBe(true);
+    expect(r.stack.static.model.complete, r.stack.static.model.problems.join("; ")).toBe(true);
+    // predict -> the dense layer -> sn_dense_active8 is the deepest call chain of this model
+    expect(r.stack.static.model.path.at(-1)).toMatchObject({ name: "sn_dense_active8", bytes: 44, source: "disassembly" });
+    expect(r.stack.static.image.bytes).toBeGreaterThanOrEqual(r.stack.painted.usedBytes);
   });
 });
 

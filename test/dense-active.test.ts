@@ -16,38 +16,38 @@ import { RUNTIME_DIR } from "../src/codegen/runtime.js";
 import { generateC } from "../src/codegen/index.js";
 import { parseModel } from "../src/format/load.js";
 import { buildGraph, shapeSize } from "../src/ir/index.js";
-import { ACTIVE_BLOCK_UNITS, packActiveWeights, type DenseLayer } from "../src/kinds/dense.js";
+import { ACTIVE_BLOCK_UNITS, ACTIVE_MAX_INPUTS, packActiveWeights, type DenseLayer } from "../src/kinds/dense.js";
 import { runTrace } from "../src/reference/interpreter.js";
 import { Rng } from "../src/util/random.js";
 import { dots, smlaxb, uxtb16, word } from "./helpers/armv7em.js";
 import { buildHost, runHost, SANITIZE_FLAGS, STRICT_FLAGS } from "./helpers/host-c.js";
 import { denseMlp, strongDenseModel } from "./helpers/tiny-models.js";
 
-/** The list sn_active_inputs builds: entries (i << 11) | (x[i] + 128) of the inputs that are not -128. */
+/** The list sn_active_inputs builds: entries (8 i) << 16 | (x[i] + 128) of the inputs that are not -128. */
 function activeList(x: Int8Array): number[] {
-  return Array.from(x.entries()).flatMap(([i, v]) => (v === -128 ? [] : [((i << 11) | (v + 128)) >>> 0]));
+  return Array.from(x.entries()).flatMap(([i, v]) => (v === -128 ? [] : [(((8 * i) << 16) | (v + 128)) >>> 0]));
 }
 
 /** sn_dense_active8's DSP path, instruction by instruction, over every block, then the template's correction and the folded bias. */
 function dspDots(packed: Uint8Array, weights: Int8Array, units: number, x: Int8Array): number[] {
   const inputs = x.length;
   const list = activeList(x);
-  const excess = 128 * list.reduce((s, e) => s + (e & 0xff), 0);
+  const excess = 128 * list.reduce((s, e) => s + (e & 0xffff), 0);
   const out: number[] = [];
   for (let first = 0; first < units; first += ACTIVE_BLOCK_UNITS) {
     const block = first * inputs;
     const a = new Array<number>(ACTIVE_BLOCK_UNITS).fill(0);
     for (const entry of list) {
-      const value = entry & 0xff;
-      const p = block + (entry >>> 8);
+      const p = block + (entry >>> 16);
       for (const [at, base] of [[0, 0], [4, 4]] as const) {
         const w = word(packed, p + at);
         const even = uxtb16(w);
         const odd = uxtb16(w, true);
-        a[base] = smlaxb(even, 0, value, a[base]!);
-        a[base + 2] = smlaxb(even, 1, value, a[base + 2]!);
-        a[base + 1] = smlaxb(odd, 0, value, a[base + 1]!);
-        a[base + 3] = smlaxb(odd, 1, value, a[base + 3]!);
+        // SMLABB / SMLATB multiply a lane by the entry's bottom half: the value
+        a[base] = smlaxb(even, 0, entry, a[base]!);
+        a[base + 2] = smlaxb(even, 1, entry, a[base + 2]!);
+        a[base + 1] = smlaxb(odd, 0, entry, a[base + 1]!);
+        a[base + 3] = smlaxb(odd, 1, entry, a[base + 3]!);
       }
     }
     for (let k = 0; k < ACTIVE_BLOCK_UNITS && first + k < units; k++) out.push(foldedBias(weights, first + k, inputs) + ((a[k]! - excess) | 0));
@@ -157,6 +157,21 @@ describe("which dense layers take the active-inputs kernel", () => {
     expect(source).toContain("sn_active_inputs(x, 24u, active, &value_sum)");
     expect(source.match(/sn_dense_active8\(active, count, w, dot\)/g)).toHaveLength(1);
     expect(generateC(mlp, undefined).source).not.toContain("sn_dense_active8");
+  });
+
+  it("up to ACTIVE_MAX_INPUTS inputs (a list entry holds 8 x the input index in 16 bits); wider layers take the blocked kernel", () => {
+    expect(ACTIVE_MAX_INPUTS).toBe(8192);
+    const activeOf = (neurons: number) => (buildGraph(parseModel(strongDenseModel(6, 16, neurons, 8, false))).layers[1] as DenseLayer).activeInputs;
+    expect(activeOf(ACTIVE_MAX_INPUTS)).toBe(true);
+    expect(activeOf(ACTIVE_MAX_INPUTS + 1)).toBe(false);
+    // the last input's entry: offset 8 x 8191 = 65,528 still fits the top half
+    expect(activeList(Int8Array.from({ length: ACTIVE_MAX_INPUTS }, (_, i) => (i === ACTIVE_MAX_INPUTS - 1 ? 0 : -128)))).toEqual([(65528 * 65536 + 128) >>> 0]);
+  });
+
+  it("the weights array is word-aligned in the generated C (the DSP path reads it with LDRD)", () => {
+    const source = generateC(buildGraph(parseModel(strongDenseModel(1, 40, 24, 13, false))), undefined).source;
+    expect(source).toMatch(/static const uint8_t hidden_weights\[\d+\] SN_CONST_SECTION SN_WORD_ALIGNED = \{/);
+    expect(source).toContain("#define SN_WORD_ALIGNED __attribute__((aligned(4)))");
   });
 });
 

@@ -265,6 +265,17 @@ describe("static stack bound", () => {
     expect(b.complete).toBe(true);
   });
 
+  it("a naked function's 0-byte .su entry gives way to its own pushes (the active-inputs kernel's assembly)", () => {
+    const funcs = new Map([fn("m_predict", ["sn_dense_active8"]), fn("sn_dense_active8", [], 44)]);
+    const su = parseStackUsage("/w/m.c:1:6:m_predict\t96\tstatic\n/w/m.c:50:13:sn_dense_active8\t0\tstatic\n");
+    const b = analyseStack(funcs, su).bound("m_predict");
+    expect(b.bytes).toBe(96 + 44);
+    expect(b.path.map((f) => [f.name, f.bytes, f.source])).toEqual([
+      ["m_predict", 96, "stack-usage"],
+      ["sn_dense_active8", 44, "disassembly"],
+    ]);
+  });
+
   it("recursion, indirect calls and dynamic frames make the bound incomplete, with the reason", () => {
     const funcs = new Map([fn("a", ["b"]), fn("b", ["a"]), fn("c", [], 0, 1), fn("d", [])]);
     const a = analyseStack(funcs, [{ file: "x.c", function: "d", bytes: 8, qualifier: "dynamic" }]);

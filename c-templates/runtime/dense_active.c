@@ -11,22 +11,14 @@
  * of eight units (sn_dense_active8).
  *
  * Weights, per block of eight units and per input i, the eight bytes W[k][i] + 128 (unsigned:
- * Cortex-M0 loads bytes with an immediate offset only unsigned). A list entry is
- * (i << 11) | (x[i] + 128): the offset 8 * i of input i's weights in a block, shifted left 8, and
- * the input's value 1..255. The +128 of the weights adds 128 * (the sum of the values) to every
- * dot product; the caller takes it off. Sums wrap modulo 2^32 (unsigned arithmetic, or SMLAxy's):
- * the final accumulators fit in 32 bits (src/ir/checks.ts, checkAccumulator).
+ * Cortex-M0 loads bytes with an immediate offset only unsigned), the array word-aligned. A list
+ * entry is (8 i) << 16 | (x[i] + 128): the offset of input i's weights in a block in the top
+ * half (so at most 8192 inputs: src/kinds/dense.ts, ACTIVE_MAX_INPUTS), the input's value
+ * 1..255 in the bottom half, where SMLABB reads it as is. The +128 of the weights adds
+ * 128 * (the sum of the values) to every dot product; the caller takes it off. Sums wrap modulo
+ * 2^32 (unsigned arithmetic, or SMLAxy's): the final accumulators fit in 32 bits
+ * (src/ir/checks.ts, checkAccumulator).
  */
-
-#if SN_DSP && !SN_MVE
-/* Bytes 1 and 3 of `word`, zero-extended to two 16-bit lanes (UXTB16 with ROR #8). */
-static inline int32_t sn_active_uxtb16_odd(int32_t word)
-{
-    int32_t lanes;
-    __asm__("uxtb16 %0, %1, ror #8" : "=r"(lanes) : "r"(word));
-    return lanes;
-}
-#endif
 
 /*
  * Lists the inputs of x[0..n) that are not -128 in `list` (n entries at most) and returns how
@@ -38,7 +30,7 @@ static uint32_t sn_active_inputs(const int8_t *x, uint32_t n, uint32_t *list, in
     for (i = 0; i < n; i++) {
         const uint32_t value = (uint32_t)(x[i] + 128);
         if (value != 0u) {
-            list[count++] = (i << 11) | value;
+            list[count++] = (i << 19) | value;
             sum += value;
         }
     }
@@ -46,6 +38,87 @@ static uint32_t sn_active_inputs(const int8_t *x, uint32_t n, uint32_t *list, in
     return count;
 }
 
+#if SN_DSP && !SN_MVE && defined(__GNUC__)
+/*
+ * The dot products of one block's eight units with the listed inputs: dot[k] = sum over the
+ * entries of (W[k][i] + 128) * value. w points at the block's weights, 8 bytes per input, and is
+ * word-aligned (LDRD).
+ *
+ * In assembly because the loop needs every register: eight accumulators (r4-r11), the list
+ * (r0), the weights (r2), the entry (r1) and three temporaries (r3, r12, lr), with the list's
+ * end and `dot` on the stack. From C, gcc reloads the end from the stack every entry (and
+ * spills accumulators once the loop is unrolled), and inline assembly with these operands
+ * fails to allocate (clang at every level, gcc at -O0). Per entry:
+ * LDR the entry, ADD its weights' address, LDRD eight weights, four UXTB16 spread them over
+ * 16-bit lanes, eight SMLABB/SMLATB multiply a lane by the entry's bottom half (the value) and
+ * add; two entries per turn of the loop (an odd count enters at the second). Naked: no prologue
+ * of the compiler's, so the static stack bound takes its frame (44 bytes) from the pushes
+ * (src/report/stack.ts).
+ */
+/* the parameters arrive in r0-r3 (AAPCS); only the assembly reads them */
+#define SN_ASM_ARG __attribute__((unused))
+__attribute__((naked, noinline))
+static void sn_dense_active8(const uint32_t *list SN_ASM_ARG, uint32_t count SN_ASM_ARG,
+                             const uint8_t *w SN_ASM_ARG, int32_t dot[8] SN_ASM_ARG)
+{
+    __asm__(
+        "push   {r4-r11, lr}\n\t"
+        "add    r1, r0, r1, lsl #2\n\t" /* end of the list */
+        "push   {r1, r3}\n\t"          /* [sp] end, [sp, #4] dot */
+        "movs   r4, #0\n\t"
+        "movs   r5, #0\n\t"
+        "movs   r6, #0\n\t"
+        "movs   r7, #0\n\t"
+        "mov    r8, r4\n\t"
+        "mov    r9, r4\n\t"
+        "mov    r10, r4\n\t"
+        "mov    r11, r4\n\t"
+        "subs   r3, r1, r0\n\t"
+        "beq    3f\n\t"               /* no entries */
+        "tst    r3, #4\n\t"
+        "bne    2f\n"                  /* odd count: start with the second entry of a turn */
+        "1:\n\t"
+        "ldr    r1, [r0], #4\n\t"
+        "add    r3, r2, r1, lsr #16\n\t"
+        "ldrd   r12, lr, [r3]\n\t"    /* W[0..3], W[4..7] (+128) */
+        "uxtb16 r3, r12\n\t"          /* W[0], W[2] */
+        "uxtb16 r12, r12, ror #8\n\t" /* W[1], W[3] */
+        "smlabb r4, r3, r1, r4\n\t"
+        "smlatb r6, r3, r1, r6\n\t"
+        "smlabb r5, r12, r1, r5\n\t"
+        "smlatb r7, r12, r1, r7\n\t"
+        "uxtb16 r3, lr\n\t"           /* W[4], W[6] */
+        "uxtb16 lr, lr, ror #8\n\t"   /* W[5], W[7] */
+        "smlabb r8, r3, r1, r8\n\t"
+        "smlatb r10, r3, r1, r10\n\t"
+        "smlabb r9, lr, r1, r9\n\t"
+        "smlatb r11, lr, r1, r11\n"
+        "2:\n\t"
+        "ldr    r1, [r0], #4\n\t"
+        "add    r3, r2, r1, lsr #16\n\t"
+        "ldrd   r12, lr, [r3]\n\t"
+        "uxtb16 r3, r12\n\t"
+        "uxtb16 r12, r12, ror #8\n\t"
+        "smlabb r4, r3, r1, r4\n\t"
+        "smlatb r6, r3, r1, r6\n\t"
+        "smlabb r5, r12, r1, r5\n\t"
+        "smlatb r7, r12, r1, r7\n\t"
+        "uxtb16 r3, lr\n\t"
+        "uxtb16 lr, lr, ror #8\n\t"
+        "smlabb r8, r3, r1, r8\n\t"
+        "smlatb r10, r3, r1, r10\n\t"
+        "smlabb r9, lr, r1, r9\n\t"
+        "smlatb r11, lr, r1, r11\n\t"
+        "ldr    r3, [sp]\n\t"
+        "cmp    r0, r3\n\t"
+        "bne    1b\n"
+        "3:\n\t"
+        "ldr    r3, [sp, #4]\n\t"
+        "stm    r3, {r4-r11}\n\t"     /* dot[0..7] */
+        "add    sp, #8\n\t"
+        "pop    {r4-r11, pc}\n\t");
+}
+#else
 /*
  * The dot products of one block's eight units with the listed inputs: dot[k] = sum over the
  * entries of (W[k][i] + 128) * value. w points at the block's weights, 8 bytes per input.
@@ -57,40 +130,11 @@ __attribute__((noinline))
 static void sn_dense_active8(const uint32_t *list, uint32_t count, const uint8_t *w, int32_t dot[8])
 {
     const uint32_t *const end = list + count;
-#if SN_DSP && !SN_MVE
-    /* per entry: UXTB16 spreads four weights over two words of two 16-bit lanes, SMLABB/SMLATB
-     * multiply one lane by the value and add */
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-    for (; list != end; list++) {
-        const uint32_t entry = *list;
-        const int32_t value = (int32_t)(entry & 0xffu);
-        const uint8_t *const p = w + (entry >> 8);
-        const int32_t low = sn_read_word(p), high = sn_read_word(p + 4);
-        const int32_t even = __uxtb16(low), odd = sn_active_uxtb16_odd(low);
-        const int32_t even2 = __uxtb16(high), odd2 = sn_active_uxtb16_odd(high);
-        a0 = __smlabb(even, value, a0);
-        a2 = __smlatb(even, value, a2);
-        a1 = __smlabb(odd, value, a1);
-        a3 = __smlatb(odd, value, a3);
-        a4 = __smlabb(even2, value, a4);
-        a6 = __smlatb(even2, value, a6);
-        a5 = __smlabb(odd2, value, a5);
-        a7 = __smlatb(odd2, value, a7);
-    }
-    dot[0] = a0;
-    dot[1] = a1;
-    dot[2] = a2;
-    dot[3] = a3;
-    dot[4] = a4;
-    dot[5] = a5;
-    dot[6] = a6;
-    dot[7] = a7;
-#else
     uint32_t a0 = 0u, a1 = 0u, a2 = 0u, a3 = 0u, a4 = 0u, a5 = 0u, a6 = 0u, a7 = 0u;
     for (; list != end; list++) {
         const uint32_t entry = *list;
-        const uint32_t value = entry & 0xffu;
-        const uint8_t *const p = w + (entry >> 8);
+        const uint32_t value = entry & 0xffffu;
+        const uint8_t *const p = w + (entry >> 16);
         a0 += p[0] * value;
         a1 += p[1] * value;
         a2 += p[2] * value;
@@ -108,5 +152,5 @@ static void sn_dense_active8(const uint32_t *list, uint32_t count, const uint8_t
     dot[5] = (int32_t)a5;
     dot[6] = (int32_t)a6;
     dot[7] = (int32_t)a7;
-#endif
 }
+#endif

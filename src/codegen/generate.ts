@@ -286,6 +286,7 @@ function formatArray(layer: Layer, a: ConstArray) {
     mveBody: a.mveValues === undefined ? undefined : formatValues(a.mveValues, perLine, 4),
     dspLength: a.dspValues?.length ?? a.values.length,
     mveLength: a.mveValues?.length ?? a.values.length,
+    wordAligned: a.wordAligned === true,
   };
 }
 

@@ -52,7 +52,7 @@ export const dense = defineKind<DenseLayer>()({
       requant: spec.requant,
       perChannel,
       activation: spec.activation,
-      activeInputs: readsMostlyOff(ctx.inputKind),
+      activeInputs: readsMostlyOff(ctx.inputKind) && inputSize <= ACTIVE_MAX_INPUTS,
       outputShape: [1, 1, spec.units],
     };
   },
@@ -171,6 +171,12 @@ const MOSTLY_OFF_KINDS: ReadonlySet<string> = new Set(["strong", "strong_conv"])
 export const ACTIVE_BLOCK_UNITS = 8;
 
 /**
+ * The most inputs the active-inputs kernel takes: a list entry holds the offset of an input's
+ * weights in a block, 8 per input, in its top 16 bits. Wider layers take the blocked kernel.
+ */
+export const ACTIVE_MAX_INPUTS = 8192;
+
+/**
  * Whether a dense layer runs on the active-inputs kernel, which lists the inputs that are not -128
  * and multiplies only those: when it reads a layer whose outputs are mostly -128. Its cost grows
  * with the inputs that are on: on the test images of the deep strong networks (30-50% on) the
@@ -216,6 +222,7 @@ function activeInputsArrays(layer: DenseLayer): ConstArray[] {
       role: "weights",
       ctype: "uint8_t",
       values: packActiveWeights(layer.weights, layer.units, inputs),
+      wordAligned: true,
       ...(mve ? { mveValues: mve } : {}),
       comment: `blocks of ${ACTIVE_BLOCK_UNITS} units (zero-padded), per input W + 128 (see sn_dense_active8)${mve ? `; the MVE kernel's blocks of ${BLOCK_UNITS} units, [unit][input] (see sn_dense_block4)` : ""}`,
     },

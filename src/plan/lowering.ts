@@ -35,6 +35,8 @@ export interface ConstArray {
    * extension too, so this layout wins over dspValues there.
    */
   mveValues?: ArrayLike<number>;
+  /** the kernel reads the array with LDRD, which needs a word-aligned address (every layout) */
+  wordAligned?: boolean;
 }
 
 /** The narrowest unsigned C type holding every value (all >= 0). */

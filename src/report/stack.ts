@@ -2,8 +2,8 @@
  * The static stack bound: gcc -fstack-usage gives every compiled function's frame (.su files);
  * the call graph comes from the disassembled ELF (so calls gcc adds itself — memset for a zeroing
  * loop, __aeabi_uldivmod for a 64-bit division — are on it, which the source-level graph of
- * -fcallgraph-info misses). Library routines have no .su: their frame is what their own
- * instructions push (PUSH/STMDB/VPUSH/SUB SP), read from the disassembly.
+ * -fcallgraph-info misses). Library routines have no .su, and naked functions a 0-byte one: their
+ * frame is what their own instructions push (PUSH/STMDB/VPUSH/SUB SP), read from the disassembly.
  *
  * bound(f) = frame(f) + max over callees c of bound(c). The test image's bound adds one
  * exception entry on top (the SysTick interrupt is the only one enabled): the hardware-stacked
@@ -71,7 +71,11 @@ export function analyseStack(funcs: Map<string, FunctionCode>, usage: StackUsage
     const e = su.get(f.name);
     frames.set(
       f.name,
-      e ? { name: f.name, bytes: e.bytes, source: "stack-usage", qualifier: e.qualifier } : { name: f.name, bytes: f.pushedBytes, source: "disassembly" },
+      // a naked function (hand-written assembly, c-templates/runtime/dense_active.c) has a 0-byte
+      // .su entry however much it pushes: its own pushes are its frame
+      e && !(e.bytes === 0 && f.pushedBytes > 0)
+        ? { name: f.name, bytes: e.bytes, source: "stack-usage", qualifier: e.qualifier }
+        : { name: f.name, bytes: f.pushedBytes, source: "disassembly" },
     );
   }
   const bound = (root: string): StackBound => {

@@ -33,6 +33,11 @@ export interface MlpOptions {
    * hidden layer), so training sees the same clipping as the device
    */
   caps?: (number | undefined)[];
+  /**
+   * label smoothing: the target puts 1 - s on the label and s / classes on every class
+   * (default 0, plain one-hot)
+   */
+  labelSmoothing?: number;
   onEpoch?: (epoch: number, loss: number) => void;
 }
 
@@ -63,6 +68,7 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
   const batch = opts.batchSize ?? 32;
   const momentum = opts.momentum ?? 0.9;
   const l2 = opts.l2 ?? 0;
+  const smoothing = opts.labelSmoothing ?? 0;
   const vW = model.weights.map((w) => new Float32Array(w.length));
   const vB = model.biases.map((b) => new Float32Array(b.length));
   const gW = model.weights.map((w) => new Float32Array(w.length));
@@ -95,7 +101,8 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
         const dOut = deltas[L]!;
         for (let c = 0; c < out.length; c++) dOut[c] = Math.exp(out[c]! - max) / sum;
         loss -= Math.log(Math.max(dOut[labels[i]!]!, 1e-12));
-        dOut[labels[i]!]! -= 1;
+        if (smoothing > 0) for (let c = 0; c < out.length; c++) dOut[c]! -= smoothing / out.length;
+        dOut[labels[i]!]! -= 1 - smoothing;
         for (let l = L - 1; l >= 0; l--) {
           const din = dims[l]!;
           const dout = dims[l + 1]!;
