@@ -32,4 +32,17 @@ describe("trainMlp / forward", () => {
     expect(Array.from(fast)).toEqual(Array.from(plain));
     expect(fast.some((v) => v !== 0)).toBe(true);
   });
+
+  it("label smoothing s trains the softmax towards 1 - s + s / classes on the label, not towards 1", () => {
+    // two separable classes: the optimum of cross-entropy against the smoothed target is the target
+    const x = Float32Array.from({ length: 200 }, (_, k) => ((k >> 1) % 2 === 0 ? (k % 2 === 0 ? 1 : 0) : k % 2 === 0 ? 0 : 1));
+    const labels = Uint8Array.from({ length: 100 }, (_, i) => i % 2);
+    const labelProbability = (labelSmoothing: number) => {
+      const model = trainMlp(x, labels, [2, 2], { epochs: 300, learningRate: 0.5, seed: 1, labelSmoothing });
+      const z = hiddenActivations(model, x.subarray(0, 2), 1);
+      return 1 / (1 + Math.exp(z[1]! - z[0]!)); // sample 0 has label 0
+    };
+    expect(labelProbability(0.1)).toBeCloseTo(1 - 0.1 + 0.1 / 2, 2);
+    expect(labelProbability(0)).toBeGreaterThan(0.99);
+  });
 });

@@ -179,6 +179,16 @@ describe("strongnet train on user data", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("--label-smoothing reaches the hidden read-out and the reproducing command", () => {
+    const out = join(dir, "digits_smooth.json");
+    const r = cli("train", "--dataset", csv, "--budget-ops", "1500", "--readout-hidden", "8", "--label-smoothing", "0.1", "--epochs", "10", "--threads", "1", "-o", out);
+    expect(r.status, r.stderr).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(dir, "digits_smooth.metrics.json"), "utf8"));
+    expect(metrics.details.labelSmoothing).toBe(0.1);
+    expect(metrics.command).toBe(`strongnet train --dataset ${csv} --arch strong --budget-ops 1500 --readout-hidden 8 --label-smoothing 0.1 --epochs 10 --seed 1 -o ${out}`);
+    expect(JSON.parse(readFileSync(out, "utf8")).metadata.builtBy).toBe(metrics.command);
+  });
+
   it("trains a strong model from CSV (CLI): the test count, the SPEC and the int8 rule are in the metadata", () => {
     const out = join(dir, "digits_strong.json");
     const r = cli("train", "--dataset", csv, "--budget-ops", "1500", "--epochs", "40", "--threads", "1", "-o", out);

@@ -45,7 +45,7 @@ export interface TrainRequest {
 }
 
 export type StrongOverrides = Partial<
-  Pick<StrongOptions, "selectionImages" | "epochs" | "radii" | "step" | "featureShare" | "levels" | "thresholds" | "scales" | "rounds" | "costAware" | "hidden" | "augment" | "tableSlope">
+  Pick<StrongOptions, "selectionImages" | "epochs" | "radii" | "step" | "featureShare" | "levels" | "thresholds" | "scales" | "rounds" | "costAware" | "hidden" | "augment" | "tableSlope" | "labelSmoothing">
 >;
 
 /**

@@ -74,6 +74,11 @@ export interface StrongOptions {
    * (src/train/augment.ts; 5x the read-out's training images, nothing changes at inference)
    */
   augment?: boolean;
+  /**
+   * label smoothing of the hidden read-out's training targets (default 0): 1 - s on the label,
+   * s / classes on every class (docs/training.md, "Deeper strong networks")
+   */
+  labelSmoothing?: number;
   threads?: number;
   onProgress?: OnProgress;
 }
@@ -278,7 +283,7 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
   const epochs = opts.epochs ?? (opts.augment ? 8 : 20); // augmented: 5x the images per epoch
   const dims = [neurons.length, opts.hidden!, classes];
   const mlp = trainMlp(fFit, g.readoutFit.labels, dims, {
-    epochs, learningRate: 0.05, l2: 1e-4, seed: opts.seed,
+    epochs, learningRate: 0.05, l2: 1e-4, seed: opts.seed, labelSmoothing: opts.labelSmoothing ?? 0,
     onEpoch: (e) => progress({ stage: "train hidden read-out", done: e + 1, total: epochs }),
   });
   const { layers, logitScale } = quantizeMlpLayers(mlp, fFit, { input: "features", inputScale: FEATURE_SCALE });
@@ -297,7 +302,7 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
     output: "class",
     metadata: { outputQuantization: { scale: logitScale, zeroPoint: 0 } },
   };
-  return resultOf(g, splits, opts, model, { mlp, fVal, fTest }, { readout: `dense ${dims.join("-")} (ReLU)`, readoutEpochs: epochs });
+  return resultOf(g, splits, opts, model, { mlp, fVal, fTest }, { readout: `dense ${dims.join("-")} (ReLU)`, readoutEpochs: epochs, labelSmoothing: opts.labelSmoothing ?? 0 });
 }
 
 function shared(bytes: number): SharedArrayBuffer {

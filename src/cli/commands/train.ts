@@ -18,6 +18,7 @@ interface TrainFlags {
   readoutHidden?: number;
   augment?: boolean;
   tableSlope?: number;
+  labelSmoothing?: number;
   filters: number[];
   epochs?: number;
   adversarial?: "pgd";
@@ -43,6 +44,13 @@ function filterList(value: string): number[] {
   return list;
 }
 
+/** A label smoothing strength: more than 0, at most 0.5 (half the target off the label). */
+function labelSmoothing(value: string): number {
+  const s = Number(value);
+  if (value.trim() === "" || !Number.isFinite(s) || s <= 0 || s > 0.5) throw new InvalidArgumentError(`--label-smoothing must be a number in (0, 0.5], got "${value}"`);
+  return s;
+}
+
 function pgdEps(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 255) throw new InvalidArgumentError(`--pgd-eps must be an integer 1..255 (int8 pixel units, E/255), got "${value}"`);
@@ -60,6 +68,7 @@ function archFlags(o: TrainFlags): { arch: Arch; flag: string; given?: unknown; 
     { arch: "strong", flag: "--readout-hidden", given: o.readoutHidden, recorded: o.readoutHidden ? `--readout-hidden ${o.readoutHidden}` : "" },
     { arch: "strong", flag: "--augment", given: o.augment, recorded: o.augment ? "--augment" : "" },
     { arch: "strong", flag: "--table-slope", given: o.tableSlope, recorded: o.tableSlope ? `--table-slope ${o.tableSlope}` : "" },
+    { arch: "strong", flag: "--label-smoothing", given: o.labelSmoothing, recorded: o.labelSmoothing ? `--label-smoothing ${o.labelSmoothing}` : "" },
     { arch: "dense-mlp", flag: "--hidden", recorded: `--hidden ${o.hidden}` },
     { arch: "cnn", flag: "--filters", recorded: `--filters ${o.filters.join(",")}` },
     { arch: "cnn", flag: "--adversarial", given: o.adversarial, recorded: o.adversarial ? `--adversarial ${o.adversarial} --pgd-eps ${o.pgdEps} --pgd-steps ${o.pgdSteps}` : "" },
@@ -78,6 +87,7 @@ export function registerTrain(program: Command): void {
     .option("--readout-hidden <n>", "strong: a dense int8 ReLU hidden layer of n units between the features and the classes, instead of the sparse linear read-out (its MACs come on top of --budget-ops)", positiveInt("--readout-hidden"))
     .option("--augment", "strong: train the read-out also on every training image shifted one pixel up, down, left and right (5x the images; nothing changes at inference)")
     .option("--table-slope <s>", "strong: slope of the ink / no-ink literal tables (default 1); a steep slope (8) saturates the literals away from the ink threshold, so small pixel perturbations move fewer features (docs/training.md, \"Robust tables\")", positiveInt("--table-slope"))
+    .option("--label-smoothing <s>", "strong --readout-hidden: train the hidden read-out on smoothed targets, 1 - s on the label and s / classes on every class (e.g. 0.1; default none)", labelSmoothing)
     .option("--filters <list>", "cnn: filters of each conv-pool stage, comma-separated", filterList, [8, 16])
     .option("--epochs <n>", "training epochs: cnn (default 3), dense-mlp (20), strong: the read-out's (30; 20 with --readout-hidden; 6, or 8 with --readout-hidden, with --augment)", positiveInt("--epochs"))
     .option("--adversarial <method>", "cnn: adversarial training; pgd = train on PGD examples (Madry et al.) instead of clean images", oneOf("--adversarial", ["pgd"] as const))
@@ -122,6 +132,7 @@ ${SPEC_HELP}`,
       for (const { arch, flag, given } of flags) {
         if (given !== undefined && opts.arch !== arch) throw new InvalidArgumentError(`${flag} applies to --arch ${arch} only, got --arch ${opts.arch}`);
       }
+      if (opts.labelSmoothing !== undefined && !opts.readoutHidden) throw new InvalidArgumentError("--label-smoothing applies to the hidden read-out only: give --readout-hidden too");
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
         ...flags.flatMap(({ arch, recorded }) => (arch === opts.arch && recorded ? [recorded] : [])),
         ...(opts.epochs ? [`--epochs ${opts.epochs}`] : []), `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
@@ -136,7 +147,7 @@ ${SPEC_HELP}`,
           seed: opts.seed,
           budgetOps: opts.budgetOps,
           hidden: [opts.hidden],
-          strong: { ...(opts.readoutHidden ? { hidden: opts.readoutHidden } : {}), ...(opts.augment ? { augment: true } : {}), ...(opts.tableSlope ? { tableSlope: opts.tableSlope } : {}), ...epochs },
+          strong: { ...(opts.readoutHidden ? { hidden: opts.readoutHidden } : {}), ...(opts.augment ? { augment: true } : {}), ...(opts.tableSlope ? { tableSlope: opts.tableSlope } : {}), ...(opts.labelSmoothing ? { labelSmoothing: opts.labelSmoothing } : {}), ...epochs },
           dense: epochs,
           cnn: {
             filters: opts.filters,
