@@ -180,7 +180,7 @@ export const ACTIVE_MAX_INPUTS = 8192;
  * Whether a dense layer runs on the active-inputs kernel, which lists the inputs that are not -128
  * and multiplies only those: when it reads a layer whose outputs are mostly -128. Its cost grows
  * with the inputs that are on: on the test images of the deep strong networks (30-50% on) the
- * whole model takes 0.4-0.95x the instructions it takes with the blocked kernel on M0-M7, and on
+ * whole model takes 0.4-0.8x the instructions it takes with the blocked kernel on M0-M7, and on
  * synthetic inputs with most features on it can take more (bench/results/dense-active.md).
  */
 export function readsMostlyOff(inputKind: string | undefined): boolean {
