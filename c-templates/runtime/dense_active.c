@@ -55,6 +55,24 @@ static uint32_t sn_active_inputs(const int8_t *x, uint32_t n, uint32_t *list, in
  * of the compiler's, so the static stack bound takes its frame (44 bytes) from the pushes
  * (src/report/stack.ts).
  */
+/* one list entry: the eight products of its value with its weights, added to r4-r11 */
+#define SN_ACTIVE_ENTRY \
+    "ldr    r1, [r0], #4\n\t" \
+    "add    r3, r2, r1, lsr #16\n\t" \
+    "ldrd   r12, lr, [r3]\n\t"    /* W[0..3], W[4..7] (+128) */ \
+    "uxtb16 r3, r12\n\t"          /* W[0], W[2] */ \
+    "uxtb16 r12, r12, ror #8\n\t" /* W[1], W[3] */ \
+    "smlabb r4, r3, r1, r4\n\t" \
+    "smlatb r6, r3, r1, r6\n\t" \
+    "smlabb r5, r12, r1, r5\n\t" \
+    "smlatb r7, r12, r1, r7\n\t" \
+    "uxtb16 r3, lr\n\t"           /* W[4], W[6] */ \
+    "uxtb16 lr, lr, ror #8\n\t"   /* W[5], W[7] */ \
+    "smlabb r8, r3, r1, r8\n\t" \
+    "smlatb r10, r3, r1, r10\n\t" \
+    "smlabb r9, lr, r1, r9\n\t" \
+    "smlatb r11, lr, r1, r11\n\t"
+
 /* the parameters arrive in r0-r3 (AAPCS); only the assembly reads them */
 #define SN_ASM_ARG __attribute__((unused))
 __attribute__((naked, noinline))
@@ -78,37 +96,9 @@ static void sn_dense_active8(const uint32_t *list SN_ASM_ARG, uint32_t count SN_
         "tst    r3, #4\n\t"
         "bne    2f\n"                  /* odd count: start with the second entry of a turn */
         "1:\n\t"
-        "ldr    r1, [r0], #4\n\t"
-        "add    r3, r2, r1, lsr #16\n\t"
-        "ldrd   r12, lr, [r3]\n\t"    /* W[0..3], W[4..7] (+128) */
-        "uxtb16 r3, r12\n\t"          /* W[0], W[2] */
-        "uxtb16 r12, r12, ror #8\n\t" /* W[1], W[3] */
-        "smlabb r4, r3, r1, r4\n\t"
-        "smlatb r6, r3, r1, r6\n\t"
-        "smlabb r5, r12, r1, r5\n\t"
-        "smlatb r7, r12, r1, r7\n\t"
-        "uxtb16 r3, lr\n\t"           /* W[4], W[6] */
-        "uxtb16 lr, lr, ror #8\n\t"   /* W[5], W[7] */
-        "smlabb r8, r3, r1, r8\n\t"
-        "smlatb r10, r3, r1, r10\n\t"
-        "smlabb r9, lr, r1, r9\n\t"
-        "smlatb r11, lr, r1, r11\n"
+        SN_ACTIVE_ENTRY
         "2:\n\t"
-        "ldr    r1, [r0], #4\n\t"
-        "add    r3, r2, r1, lsr #16\n\t"
-        "ldrd   r12, lr, [r3]\n\t"
-        "uxtb16 r3, r12\n\t"
-        "uxtb16 r12, r12, ror #8\n\t"
-        "smlabb r4, r3, r1, r4\n\t"
-        "smlatb r6, r3, r1, r6\n\t"
-        "smlabb r5, r12, r1, r5\n\t"
-        "smlatb r7, r12, r1, r7\n\t"
-        "uxtb16 r3, lr\n\t"
-        "uxtb16 lr, lr, ror #8\n\t"
-        "smlabb r8, r3, r1, r8\n\t"
-        "smlatb r10, r3, r1, r10\n\t"
-        "smlabb r9, lr, r1, r9\n\t"
-        "smlatb r11, lr, r1, r11\n\t"
+        SN_ACTIVE_ENTRY
         "ldr    r3, [sp]\n\t"
         "cmp    r0, r3\n\t"
         "bne    1b\n"
