@@ -73,10 +73,9 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
   const vB = model.biases.map((b) => new Float32Array(b.length));
   const gW = model.weights.map((w) => new Float32Array(w.length));
   const gB = model.biases.map((b) => new Float32Array(b.length));
-  const acts = dims.map((d) => new Float32Array(d));
+  const buffers = forwardBuffers(dims);
+  const { acts, active, activeCounts } = buffers;
   const deltas = dims.map((d) => new Float32Array(d));
-  const active = dims.map((d) => new Int32Array(d));
-  const activeCounts = new Int32Array(dims.length);
   const rng = new Rng(opts.seed ^ 0x5bd1e995);
   const order = Array.from({ length: n }, (_, i) => i);
   const steps = opts.epochs * Math.ceil(n / batch);
@@ -91,7 +90,7 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
       for (let s = start; s < end; s++) {
         const i = order[s]!;
         acts[0]!.set(x.subarray(i * dims[0]!, (i + 1) * dims[0]!));
-        forward(model, acts, opts.caps, active, activeCounts);
+        forward(model, buffers, opts.caps);
         const out = acts[L]!;
         // softmax + cross-entropy gradient
         let max = -Infinity;
@@ -163,6 +162,19 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
   return model;
 }
 
+/** What forward fills, per layer: the activations, and the indices of the non-zero ones and their number. */
+interface ForwardBuffers {
+  acts: Float32Array[];
+  active: Int32Array[];
+  activeCounts: Int32Array;
+}
+
+const forwardBuffers = (dims: number[]): ForwardBuffers => ({
+  acts: dims.map((d) => new Float32Array(d)),
+  active: dims.map((d) => new Int32Array(d)),
+  activeCounts: new Int32Array(dims.length),
+});
+
 /**
  * acts[0] holds the input; fills acts[1..] (ReLU on hidden layers, clipped at caps).
  *
@@ -172,13 +184,7 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
  * the indices of layer l's non-zero activations and `activeCounts[l]` their number, for the
  * gradient.
  */
-export function forward(
-  model: Mlp,
-  acts: Float32Array[],
-  caps: (number | undefined)[] | undefined,
-  active: Int32Array[],
-  activeCounts: Int32Array,
-): void {
+export function forward(model: Mlp, { acts, active, activeCounts }: ForwardBuffers, caps?: (number | undefined)[]): void {
   const L = model.dims.length - 1;
   for (let l = 0; l < L; l++) {
     const din = model.dims[l]!;
@@ -211,13 +217,12 @@ export function forward(
 /** Predicted class (first maximum) of every sample. */
 export function mlpPredict(model: Mlp, x: Float32Array, caps?: (number | undefined)[]): Uint8Array {
   const n = x.length / model.dims[0]!;
-  const acts = model.dims.map((d) => new Float32Array(d));
-  const active = model.dims.map((d) => new Int32Array(d));
-  const activeCounts = new Int32Array(model.dims.length);
+  const buffers = forwardBuffers(model.dims);
+  const { acts } = buffers;
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     acts[0]!.set(x.subarray(i * model.dims[0]!, (i + 1) * model.dims[0]!));
-    forward(model, acts, caps, active, activeCounts);
+    forward(model, buffers, caps);
     const z = acts.at(-1)!;
     let best = 0;
     for (let c = 1; c < z.length; c++) if (z[c]! > z[best]!) best = c;
@@ -229,13 +234,12 @@ export function mlpPredict(model: Mlp, x: Float32Array, caps?: (number | undefin
 /** Hidden-layer activations (after ReLU, before any cap) of layer `l` (1-based) for every sample. */
 export function hiddenActivations(model: Mlp, x: Float32Array, l: number, caps?: (number | undefined)[]): Float32Array {
   const n = x.length / model.dims[0]!;
-  const acts = model.dims.map((d) => new Float32Array(d));
-  const active = model.dims.map((d) => new Int32Array(d));
-  const activeCounts = new Int32Array(model.dims.length);
+  const buffers = forwardBuffers(model.dims);
+  const { acts } = buffers;
   const out = new Float32Array(n * model.dims[l]!);
   for (let i = 0; i < n; i++) {
     acts[0]!.set(x.subarray(i * model.dims[0]!, (i + 1) * model.dims[0]!));
-    forward(model, acts, caps, active, activeCounts);
+    forward(model, buffers, caps);
     out.set(acts[l]!, i * model.dims[l]!);
   }
   return out;

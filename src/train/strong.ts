@@ -282,8 +282,9 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
   const { h, w, ch, classes, tables, featureBudget, neurons, fFit, fVal, fTest } = g;
   const epochs = opts.epochs ?? (opts.augment ? 8 : 20); // augmented: 5x the images per epoch
   const dims = [neurons.length, opts.hidden!, classes];
+  const labelSmoothing = opts.labelSmoothing ?? 0;
   const mlp = trainMlp(fFit, g.readoutFit.labels, dims, {
-    epochs, learningRate: 0.05, l2: 1e-4, seed: opts.seed, labelSmoothing: opts.labelSmoothing ?? 0,
+    epochs, learningRate: 0.05, l2: 1e-4, seed: opts.seed, labelSmoothing,
     onEpoch: (e) => progress({ stage: "train hidden read-out", done: e + 1, total: epochs }),
   });
   const { layers, logitScale } = quantizeMlpLayers(mlp, fFit, { input: "features", inputScale: FEATURE_SCALE });
@@ -302,7 +303,7 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
     output: "class",
     metadata: { outputQuantization: { scale: logitScale, zeroPoint: 0 } },
   };
-  return resultOf(g, splits, opts, model, { mlp, fVal, fTest }, { readout: `dense ${dims.join("-")} (ReLU)`, readoutEpochs: epochs, labelSmoothing: opts.labelSmoothing ?? 0 });
+  return resultOf(g, splits, opts, model, { mlp, fVal, fTest }, { readout: `dense ${dims.join("-")} (ReLU)`, readoutEpochs: epochs, labelSmoothing });
 }
 
 function shared(bytes: number): SharedArrayBuffer {
