@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hiddenActivations, trainMlp, type Mlp } from "../src/train/mlp.js";
+import { hiddenActivations, initMlp, trainMlp, type Mlp } from "../src/train/mlp.js";
 import { Rng } from "../src/util/random.js";
 
 /** Every layer's plain dense sum over all inputs, zeros included, in input order (ReLU between). */
@@ -44,5 +44,37 @@ describe("trainMlp / forward", () => {
     };
     expect(labelProbability(0.1)).toBeCloseTo(1 - 0.1 + 0.1 / 2, 2);
     expect(labelProbability(0)).toBeGreaterThan(0.99);
+  });
+
+  it("dropout: one SGD step follows the gradient of the thinned network (dropped units 0, kept ones scaled)", () => {
+    const [D, H, C, rate, lr] = [3, 6, 2, 0.5, 1e-3];
+    const x = Float32Array.of(0.9, 0.4, 0.7);
+    const label = Uint8Array.of(1);
+    const init = initMlp([D, H, C], 11);
+    init.biases[0]!.fill(0.5); // every hidden unit on, so that dropping is what zeroes one
+    const stepped = trainMlp(x, label, [D, H, C], { epochs: 1, learningRate: lr, momentum: 0, seed: 4, init, dropout: rate });
+    // the units trainMlp dropped: its dropout generator (seed ^ 0x2545f491) drawn once per hidden unit
+    const rng = new Rng(4 ^ 0x2545f491);
+    const keep = Array.from({ length: H }, () => (rng.next() < rate ? 0 : 1 / (1 - rate)));
+    expect(keep).toContain(0);
+    expect(keep).toContain(2);
+    const loss = (m: Mlp) => {
+      const h = Array.from({ length: H }, (_, o) => keep[o]! * Math.max(0, m.biases[0]![o]! + [0, 1, 2].reduce((s, j) => s + m.weights[0]![o * D + j]! * x[j]!, 0)));
+      const z = [0, 1].map((c) => m.biases[1]![c]! + h.reduce((s, v, o) => s + m.weights[1]![c * H + o]! * v, 0));
+      return Math.log(Math.exp(z[0]!) + Math.exp(z[1]!)) - z[1]!;
+    };
+    // the step is -lr * gradient: compare with central differences on every weight
+    for (const l of [0, 1]) {
+      for (let k = 0; k < init.weights[l]!.length; k++) {
+        const at = (dw: number) => {
+          const m: Mlp = { dims: init.dims, weights: init.weights.map((w) => Float64Array.from(w) as unknown as Float32Array), biases: init.biases };
+          m.weights[l]![k]! += dw;
+          return loss(m);
+        };
+        const numeric = (at(1e-5) - at(-1e-5)) / 2e-5;
+        const step = (init.weights[l]![k]! - stepped.weights[l]![k]!) / lr;
+        expect(step).toBeCloseTo(numeric, 3);
+      }
+    }
   });
 });

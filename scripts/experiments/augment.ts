@@ -6,7 +6,7 @@
  * or K random affine distortions (affine=K), then trains the [features, H, 10] read-out on the
  * originals plus the copies.
  *
- *   npx tsx scripts/experiments/augment.ts TAG DATASET H=64 epochs=8 [H2=K] [smooth=S] [lr=0.05 l2=1e-4 seed=1] [threshold=0] [shifts=4|8 | affine=K deg=10 scale=0.1 shear=0.1 px=1.5]
+ *   npx tsx scripts/experiments/augment.ts TAG DATASET H=64 epochs=8 [H2=K] [smooth=S] [drop=P] [lr=0.05 l2=1e-4 seed=1] [threshold=0] [shifts=4|8 | affine=K deg=10 scale=0.1 shear=0.1 px=1.5]
  */
 import { readFileSync } from "node:fs";
 import { loadDataset, type DatasetName } from "../../src/datasets/index.js";
@@ -57,9 +57,9 @@ const labels = aug.labels;
 console.log(`features of ${labels.length} images`, secs());
 // H2=K: a second hidden layer of K units; smooth=S: label smoothing S
 const dims = args.H2 ? [D, H, args.H2, 10] : [D, H, 10];
-const mlp = trainMlp(all, labels, dims, { epochs, learningRate: args.lr ?? 0.05, l2: args.l2 ?? 1e-4, seed: args.seed ?? 1, labelSmoothing: args.smooth ?? 0 });
+const mlp = trainMlp(all, labels, dims, { epochs, learningRate: args.lr ?? 0.05, l2: args.l2 ?? 1e-4, seed: args.seed ?? 1, labelSmoothing: args.smooth ?? 0, dropout: args.drop ?? 0 });
 const acc = (x: Float32Array, l: Uint8Array) => (100 * accuracyOf(mlpPredict(mlp, x), l)).toFixed(2);
-console.log(`augmented flip=${args.flip ?? 0} hidden ${dims.slice(1, -1).join("-")} smooth=${args.smooth ?? 0} epochs=${epochs} lr=${args.lr ?? 0.05} l2=${args.l2 ?? 1e-4} seed=${args.seed ?? 1}: val ${acc(load("val"), validation.labels)} test ${acc(load("test"), splits.test.labels)}`, secs());
+console.log(`augmented flip=${args.flip ?? 0} hidden ${dims.slice(1, -1).join("-")} smooth=${args.smooth ?? 0} drop=${args.drop ?? 0} epochs=${epochs} lr=${args.lr ?? 0.05} l2=${args.l2 ?? 1e-4} seed=${args.seed ?? 1}: val ${acc(load("val"), validation.labels)} test ${acc(load("test"), splits.test.labels)}`, secs());
 
 /** `ds` followed by the left-right mirror of its first `count` images (labels repeated). */
 function withMirrors(ds: Dataset, count: number): Dataset {

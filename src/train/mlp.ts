@@ -38,6 +38,11 @@ export interface MlpOptions {
    * (default 0, plain one-hot)
    */
   labelSmoothing?: number;
+  /**
+   * dropout on the hidden layers while training: each hidden unit is zeroed with this
+   * probability and the others scaled by 1 / (1 - p) (default 0, none; inference never drops)
+   */
+  dropout?: number;
   onEpoch?: (epoch: number, loss: number) => void;
 }
 
@@ -69,6 +74,10 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
   const momentum = opts.momentum ?? 0.9;
   const l2 = opts.l2 ?? 0;
   const smoothing = opts.labelSmoothing ?? 0;
+  const dropout = opts.dropout ?? 0;
+  if (!(dropout >= 0 && dropout < 1)) throw new Error(`trainMlp: dropout ${dropout} is not in [0, 1)`);
+  // its own generator, so that the shuffling (and so a model without dropout) does not change
+  const drop = dropout > 0 ? { rate: dropout, keptScale: 1 / (1 - dropout), rng: new Rng(opts.seed ^ 0x2545f491) } : undefined;
   const vW = model.weights.map((w) => new Float32Array(w.length));
   const vB = model.biases.map((b) => new Float32Array(b.length));
   const gW = model.weights.map((w) => new Float32Array(w.length));
@@ -90,7 +99,7 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
       for (let s = start; s < end; s++) {
         const i = order[s]!;
         acts[0]!.set(x.subarray(i * dims[0]!, (i + 1) * dims[0]!));
-        forward(model, buffers, opts.caps);
+        forward(model, buffers, opts.caps, drop);
         const out = acts[L]!;
         // softmax + cross-entropy gradient
         let max = -Infinity;
@@ -131,9 +140,13 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
               const row = o * din;
               for (let j = 0; j < din; j++) dprev[j]! += dv * W[row + j]!;
             }
-            // ReLU (and the cap): no gradient where the unit is off or saturated
+            // ReLU (and the cap): no gradient where the unit is off (or dropped) or saturated
             const cap = opts.caps?.[l - 1];
-            for (let j = 0; j < din; j++) if (a[j]! <= 0 || (cap !== undefined && a[j]! >= cap)) dprev[j] = 0;
+            if (drop) {
+              // a kept unit was scaled: so is its gradient, and its cap (as forward stored it)
+              const saturated = cap === undefined ? Infinity : Math.fround(cap * drop.keptScale);
+              for (let j = 0; j < din; j++) dprev[j] = a[j]! <= 0 || a[j]! >= saturated ? 0 : dprev[j]! * drop.keptScale;
+            } else for (let j = 0; j < din; j++) if (a[j]! <= 0 || (cap !== undefined && a[j]! >= cap)) dprev[j] = 0;
           }
         }
       }
@@ -182,9 +195,15 @@ const forwardBuffers = (dims: number[]): ForwardBuffers => ({
  * a garment, 70% on a digit) and ReLU zeroes hidden units. Skipping a zero term leaves every
  * float sum bit-identical (s + w * 0 === s), so results do not depend on it. `active[l]` gets
  * the indices of layer l's non-zero activations and `activeCounts[l]` their number, for the
- * gradient.
+ * gradient. With `drop` (training only), each hidden unit is zeroed with probability `drop.rate`
+ * and the others are scaled by `drop.keptScale` = 1 / (1 - rate).
  */
-export function forward(model: Mlp, { acts, active, activeCounts }: ForwardBuffers, caps?: (number | undefined)[]): void {
+export function forward(
+  model: Mlp,
+  { acts, active, activeCounts }: ForwardBuffers,
+  caps?: (number | undefined)[],
+  drop?: { rate: number; keptScale: number; rng: Rng },
+): void {
   const L = model.dims.length - 1;
   for (let l = 0; l < L; l++) {
     const din = model.dims[l]!;
@@ -208,40 +227,41 @@ export function forward(model: Mlp, { acts, active, activeCounts }: ForwardBuffe
         s = s > 0 ? s : 0;
         const cap = caps?.[l];
         if (cap !== undefined && s > cap) s = cap;
+        if (drop) s = drop.rng.next() < drop.rate ? 0 : s * drop.keptScale;
       }
       z[o] = s;
     }
   }
 }
 
+/** Runs forward on every sample of `x` (row-major, dims[0] values each) and hands visit its activations. */
+function forEachSample(model: Mlp, x: Float32Array, caps: (number | undefined)[] | undefined, visit: (i: number, acts: Float32Array[]) => void): void {
+  const d = model.dims[0]!;
+  const buffers = forwardBuffers(model.dims);
+  for (let i = 0; i < x.length / d; i++) {
+    buffers.acts[0]!.set(x.subarray(i * d, (i + 1) * d));
+    forward(model, buffers, caps);
+    visit(i, buffers.acts);
+  }
+}
+
 /** Predicted class (first maximum) of every sample. */
 export function mlpPredict(model: Mlp, x: Float32Array, caps?: (number | undefined)[]): Uint8Array {
-  const n = x.length / model.dims[0]!;
-  const buffers = forwardBuffers(model.dims);
-  const { acts } = buffers;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    acts[0]!.set(x.subarray(i * model.dims[0]!, (i + 1) * model.dims[0]!));
-    forward(model, buffers, caps);
+  const out = new Uint8Array(x.length / model.dims[0]!);
+  forEachSample(model, x, caps, (i, acts) => {
     const z = acts.at(-1)!;
     let best = 0;
     for (let c = 1; c < z.length; c++) if (z[c]! > z[best]!) best = c;
     out[i] = best;
-  }
+  });
   return out;
 }
 
-/** Hidden-layer activations (after ReLU, before any cap) of layer `l` (1-based) for every sample. */
+/** Hidden-layer activations (after ReLU, and the cap when `caps` gives one) of layer `l` (1-based) for every sample. */
 export function hiddenActivations(model: Mlp, x: Float32Array, l: number, caps?: (number | undefined)[]): Float32Array {
-  const n = x.length / model.dims[0]!;
-  const buffers = forwardBuffers(model.dims);
-  const { acts } = buffers;
-  const out = new Float32Array(n * model.dims[l]!);
-  for (let i = 0; i < n; i++) {
-    acts[0]!.set(x.subarray(i * model.dims[0]!, (i + 1) * model.dims[0]!));
-    forward(model, buffers, caps);
-    out.set(acts[l]!, i * model.dims[l]!);
-  }
+  const width = model.dims[l]!;
+  const out = new Float32Array((x.length / model.dims[0]!) * width);
+  forEachSample(model, x, caps, (i, acts) => out.set(acts[l]!, i * width));
   return out;
 }
 
