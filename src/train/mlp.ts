@@ -78,13 +78,20 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
   if (!(dropout >= 0 && dropout < 1)) throw new Error(`trainMlp: dropout ${dropout} is not in [0, 1)`);
   // its own generator, so that the shuffling (and so a model without dropout) does not change
   const drop = dropout > 0 ? { rate: dropout, keptScale: 1 / (1 - dropout), rng: new Rng(opts.seed ^ 0x2545f491) } : undefined;
-  const vW = model.weights.map((w) => new Float32Array(w.length));
+  // Training keeps every matrix input-major ([in][out]): an on input's weights to all outputs are
+  // contiguous, for the forward sums and the gradient alike. Every float operation is the same,
+  // in the same order, as on the [out][in] model: the layout changes the speed, not the bits.
+  const weights = model.weights.map((w, l) => transposed(w, dims[l + 1]!, dims[l]!));
+  const trainable = model.weights.map((_, l) => masks[l] && transposed(masks[l], dims[l + 1]!, dims[l]!));
+  const vW = weights.map((w) => new Float32Array(w.length));
   const vB = model.biases.map((b) => new Float32Array(b.length));
-  const gW = model.weights.map((w) => new Float32Array(w.length));
+  const gW = weights.map((w) => new Float32Array(w.length));
   const gB = model.biases.map((b) => new Float32Array(b.length));
   const buffers = forwardBuffers(dims);
   const { acts, active, activeCounts } = buffers;
+  const sums = dims.map((d) => new Float64Array(d));
   const deltas = dims.map((d) => new Float32Array(d));
+  const nonZeroDeltas = new Int32Array(Math.max(...dims));
   const rng = new Rng(opts.seed ^ 0x5bd1e995);
   const order = Array.from({ length: n }, (_, i) => i);
   const steps = opts.epochs * Math.ceil(n / batch);
@@ -99,7 +106,7 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
       for (let s = start; s < end; s++) {
         const i = order[s]!;
         acts[0]!.set(x.subarray(i * dims[0]!, (i + 1) * dims[0]!));
-        forward(model, buffers, opts.caps, drop);
+        forward(dims, weights, model.biases, buffers, sums, opts.caps, drop);
         const out = acts[L]!;
         // softmax + cross-entropy gradient
         let max = -Infinity;
@@ -114,31 +121,33 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
         for (let l = L - 1; l >= 0; l--) {
           const din = dims[l]!;
           const dout = dims[l + 1]!;
-          const W = model.weights[l]!;
+          const W = weights[l]!;
           const G = gW[l]!;
           const a = acts[l]!;
           const d = deltas[l + 1]!;
           const gb = gB[l]!;
           const on = active[l]!;
           const onCount = activeCounts[l]!;
-          for (let o = 0; o < dout; o++) {
-            const dv = d[o]!;
-            if (dv === 0) continue;
-            gb[o]! += dv;
-            const row = o * din;
-            for (let k = 0; k < onCount; k++) {
-              const j = on[k]!;
-              G[row + j]! += dv * a[j]!;
+          // outputs without gradient (ReLU off, or dropped) add nothing
+          let nz = 0;
+          for (let o = 0; o < dout; o++) if (d[o] !== 0) nonZeroDeltas[nz++] = o;
+          for (let t = 0; t < nz; t++) gb[nonZeroDeltas[t]!]! += d[nonZeroDeltas[t]!]!;
+          for (let k = 0; k < onCount; k++) {
+            const j = on[k]!;
+            const aj = a[j]!;
+            const row = j * dout;
+            for (let t = 0; t < nz; t++) {
+              const o = nonZeroDeltas[t]!;
+              G[row + o]! += d[o]! * aj;
             }
           }
           if (l > 0) {
             const dprev = deltas[l]!;
             dprev.fill(0);
-            for (let o = 0; o < dout; o++) {
+            for (let t = 0; t < nz; t++) {
+              const o = nonZeroDeltas[t]!;
               const dv = d[o]!;
-              if (dv === 0) continue;
-              const row = o * din;
-              for (let j = 0; j < din; j++) dprev[j]! += dv * W[row + j]!;
+              for (let j = 0; j < din; j++) dprev[j]! += dv * W[j * dout + o]!;
             }
             // ReLU (and the cap): no gradient where the unit is off (or dropped) or saturated
             const cap = opts.caps?.[l - 1];
@@ -153,10 +162,10 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
       const lr = (opts.learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / steps))) / (end - start);
       step++;
       for (let l = 0; l < L; l++) {
-        const W = model.weights[l]!;
+        const W = weights[l]!;
         const G = gW[l]!;
         const V = vW[l]!;
-        const m = masks[l];
+        const m = trainable[l];
         const decay = l2 * (end - start);
         for (let j = 0; j < W.length; j++) {
           if (m && !m[j]) continue;
@@ -172,7 +181,15 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
     }
     opts.onEpoch?.(epoch, loss / n);
   }
+  weights.forEach((w, l) => (model.weights[l] = transposed(w, dims[l]!, dims[l + 1]!)));
   return model;
+}
+
+/** A [rows][cols] row-major matrix as [cols][rows]. */
+function transposed<T extends Float32Array | Uint8Array>(m: T, rows: number, cols: number): T {
+  const out = new (m.constructor as new (length: number) => T)(m.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c]!;
+  return out;
 }
 
 /** What forward fills, per layer: the activations, and the indices of the non-zero ones and their number. */
@@ -188,59 +205,89 @@ const forwardBuffers = (dims: number[]): ForwardBuffers => ({
   activeCounts: new Int32Array(dims.length),
 });
 
+interface Dropout {
+  rate: number;
+  keptScale: number;
+  rng: Rng;
+}
+
+/** A hidden unit's output: ReLU, clipped at the cap, then dropped or scaled by dropout. */
+function activate(s: number, cap: number | undefined, drop: Dropout | undefined): number {
+  s = s > 0 ? s : 0;
+  if (cap !== undefined && s > cap) s = cap;
+  if (drop) s = drop.rng.next() < drop.rate ? 0 : s * drop.keptScale;
+  return s;
+}
+
 /**
- * acts[0] holds the input; fills acts[1..] (ReLU on hidden layers, clipped at caps).
+ * acts[0] holds the input; fills acts[1..] (ReLU on hidden layers, clipped at caps) from
+ * input-major ([in][out]) weights: each on input adds its contiguous row to the outputs' sums.
  *
  * Only the non-zero activations are multiplied: strong features are 0 when off (half of them on
  * a garment, 70% on a digit) and ReLU zeroes hidden units. Skipping a zero term leaves every
- * float sum bit-identical (s + w * 0 === s), so results do not depend on it. `active[l]` gets
- * the indices of layer l's non-zero activations and `activeCounts[l]` their number, for the
- * gradient. With `drop` (training only), each hidden unit is zeroed with probability `drop.rate`
- * and the others are scaled by `drop.keptScale` = 1 / (1 - rate).
+ * float sum bit-identical (s + w * 0 === s), so results do not depend on it. Each sum is one
+ * double-precision chain, the bias then the on inputs in order, whatever the loop nesting.
+ * `active[l]` gets the indices of layer l's non-zero activations and `activeCounts[l]` their
+ * number, for the gradient. With `drop` (training only), each hidden unit is zeroed with
+ * probability `drop.rate` and the others are scaled by `drop.keptScale` = 1 / (1 - rate).
  */
-export function forward(
-  model: Mlp,
+function forward(
+  dims: number[],
+  weights: Float32Array[],
+  biases: Float32Array[],
   { acts, active, activeCounts }: ForwardBuffers,
+  sums: Float64Array[],
   caps?: (number | undefined)[],
-  drop?: { rate: number; keptScale: number; rng: Rng },
+  drop?: Dropout,
 ): void {
-  const L = model.dims.length - 1;
+  const L = dims.length - 1;
   for (let l = 0; l < L; l++) {
-    const din = model.dims[l]!;
-    const dout = model.dims[l + 1]!;
-    const W = model.weights[l]!;
-    const b = model.biases[l]!;
+    const din = dims[l]!;
+    const dout = dims[l + 1]!;
+    const W = weights[l]!;
     const a = acts[l]!;
     const z = acts[l + 1]!;
     const on = active[l]!;
+    const sum = sums[l + 1]!;
     let onCount = 0;
     for (let j = 0; j < din; j++) if (a[j] !== 0) on[onCount++] = j;
     activeCounts[l] = onCount;
-    for (let o = 0; o < dout; o++) {
-      let s = b[o]!;
-      const row = o * din;
-      for (let k = 0; k < onCount; k++) {
-        const j = on[k]!;
-        s += W[row + j]! * a[j]!;
+    sum.set(biases[l]!);
+    // four inputs per pass over the outputs (the adds stay in input order): fewer loads and
+    // stores of the sums
+    let k = 0;
+    for (; k + 4 <= onCount; k += 4) {
+      const [j0, j1, j2, j3] = [on[k]!, on[k + 1]!, on[k + 2]!, on[k + 3]!];
+      const [a0, a1, a2, a3] = [a[j0]!, a[j1]!, a[j2]!, a[j3]!];
+      const [r0, r1, r2, r3] = [j0 * dout, j1 * dout, j2 * dout, j3 * dout];
+      for (let o = 0; o < dout; o++) {
+        let t = sum[o]!;
+        t += W[r0 + o]! * a0;
+        t += W[r1 + o]! * a1;
+        t += W[r2 + o]! * a2;
+        t += W[r3 + o]! * a3;
+        sum[o] = t;
       }
-      if (l < L - 1) {
-        s = s > 0 ? s : 0;
-        const cap = caps?.[l];
-        if (cap !== undefined && s > cap) s = cap;
-        if (drop) s = drop.rng.next() < drop.rate ? 0 : s * drop.keptScale;
-      }
-      z[o] = s;
     }
+    for (; k < onCount; k++) {
+      const j = on[k]!;
+      const aj = a[j]!;
+      const row = j * dout;
+      for (let o = 0; o < dout; o++) sum[o]! += W[row + o]! * aj;
+    }
+    for (let o = 0; o < dout; o++) z[o] = l < L - 1 ? activate(sum[o]!, caps?.[l], drop) : sum[o]!;
   }
 }
 
 /** Runs forward on every sample of `x` (row-major, dims[0] values each) and hands visit its activations. */
 function forEachSample(model: Mlp, x: Float32Array, caps: (number | undefined)[] | undefined, visit: (i: number, acts: Float32Array[]) => void): void {
-  const d = model.dims[0]!;
-  const buffers = forwardBuffers(model.dims);
-  for (let i = 0; i < x.length / d; i++) {
-    buffers.acts[0]!.set(x.subarray(i * d, (i + 1) * d));
-    forward(model, buffers, caps);
+  const { dims } = model;
+  const weights = model.weights.map((w, l) => transposed(w, dims[l + 1]!, dims[l]!));
+  const buffers = forwardBuffers(dims);
+  const sums = dims.map((d) => new Float64Array(d));
+  for (let i = 0; i < x.length / dims[0]!; i++) {
+    buffers.acts[0]!.set(x.subarray(i * dims[0]!, (i + 1) * dims[0]!));
+    forward(dims, weights, model.biases, buffers, sums, caps);
     visit(i, buffers.acts);
   }
 }
