@@ -39,7 +39,7 @@ import { parseModel, saveModelFile } from "../src/format/load.js";
 import { importOnnxFile } from "../src/import/onnx/index.js";
 import { buildGraph, loadGraph, type Graph } from "../src/ir/index.js";
 import { predict } from "../src/reference/interpreter.js";
-import { trainModel, writeTrained, type StrongOverrides, type TrainRequest } from "../src/train/index.js";
+import { strongTrainFlags, trainModel, writeTrained, type StrongOverrides, type TrainRequest } from "../src/train/index.js";
 import { predictedClass } from "../src/kinds/argmax.js";
 import { writeFileAtomic } from "../src/util/fs.js";
 import { verifyModel } from "../src/verify/verify.js";
@@ -121,7 +121,7 @@ interface StrongVariant {
 }
 /** The `strongnet train` flags that give a variant's options (the sidecar's command and the row's source). */
 const flagsOf = ({ budgetOps, strong: o }: StrongVariant): string =>
-  [`--budget-ops ${budgetOps}`, o.hidden && `--readout-hidden ${o.hidden}`, o.augment && "--augment", o.labelSmoothing && `--label-smoothing ${o.labelSmoothing}`, o.epochs && `--epochs ${o.epochs}`, o.tableSlope && `--table-slope ${o.tableSlope}`].filter(Boolean).join(" ");
+  [...strongTrainFlags(budgetOps, o).map(({ words }) => words), o.epochs ? `--epochs ${o.epochs}` : ""].filter(Boolean).join(" ");
 /** the row source of a variant: its training options */
 const variantSource = (v: StrongVariant) => `strongnet train ${flagsOf(v)}`;
 /** bench/results/strong-vs-cnn-models/<prefix>_strong_<suffix>.json, kept with --reuse, else trained */

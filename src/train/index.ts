@@ -49,6 +49,22 @@ export type StrongOverrides = Partial<
 >;
 
 /**
+ * The `strongnet train` flags that give these strong options, in the CLI's order (builtBy's
+ * reproducing command, the bench's row sources): `value` is the option itself, `words` the
+ * flag and its value, empty when the option is off. `--epochs` is not among them: it is shared
+ * by every architecture.
+ */
+export function strongTrainFlags(budgetOps: number, o: StrongOverrides): { flag: string; value?: unknown; words: string }[] {
+  return [
+    { flag: "--budget-ops", value: budgetOps, words: `--budget-ops ${budgetOps}` },
+    { flag: "--readout-hidden", value: o.hidden, words: o.hidden ? `--readout-hidden ${o.hidden}` : "" },
+    { flag: "--augment", value: o.augment, words: o.augment ? "--augment" : "" },
+    { flag: "--table-slope", value: o.tableSlope, words: o.tableSlope ? `--table-slope ${o.tableSlope}` : "" },
+    { flag: "--label-smoothing", value: o.labelSmoothing, words: o.labelSmoothing ? `--label-smoothing ${o.labelSmoothing}` : "" },
+  ];
+}
+
+/**
  * Per-data-set defaults of the strong trainer, chosen on the validation split (docs/training.md,
  * "Fashion-MNIST: what else we tried"). Fashion-MNIST: one-group fragments (shift radius 0, 5 ops
  * for 3 literals) join the shift-invariant ones, and the growth runs 48 rounds scored on 24,000

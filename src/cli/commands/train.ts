@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { DATASET_NAMES, DataError } from "../../datasets/index.js";
-import { ARCHS, DEFAULT_BUDGET_OPS, modelNameFor, trainModel, writeTrained, type Arch } from "../../train/index.js";
+import { ARCHS, DEFAULT_BUDGET_OPS, modelNameFor, strongTrainFlags, trainModel, writeTrained, type Arch, type StrongOverrides } from "../../train/index.js";
 import { EnvironmentError } from "../errors.js";
 import { printJson } from "../output.js";
 import { trainProgress } from "../progress.js";
@@ -64,15 +64,22 @@ function pgdEps(value: string): number {
  */
 function archFlags(o: TrainFlags): { arch: Arch; flag: string; given?: unknown; recorded: string }[] {
   return [
-    { arch: "strong", flag: "--budget-ops", recorded: `--budget-ops ${o.budgetOps}` },
-    { arch: "strong", flag: "--readout-hidden", given: o.readoutHidden, recorded: o.readoutHidden ? `--readout-hidden ${o.readoutHidden}` : "" },
-    { arch: "strong", flag: "--augment", given: o.augment, recorded: o.augment ? "--augment" : "" },
-    { arch: "strong", flag: "--table-slope", given: o.tableSlope, recorded: o.tableSlope ? `--table-slope ${o.tableSlope}` : "" },
-    { arch: "strong", flag: "--label-smoothing", given: o.labelSmoothing, recorded: o.labelSmoothing ? `--label-smoothing ${o.labelSmoothing}` : "" },
+    // --budget-ops has a default, so it is never "given" and never conflicts
+    ...strongTrainFlags(o.budgetOps, strongOverrides(o)).map(({ flag, value, words }) => ({ arch: "strong" as const, flag, given: flag === "--budget-ops" ? undefined : value, recorded: words })),
     { arch: "dense-mlp", flag: "--hidden", recorded: `--hidden ${o.hidden}` },
     { arch: "cnn", flag: "--filters", recorded: `--filters ${o.filters.join(",")}` },
     { arch: "cnn", flag: "--adversarial", given: o.adversarial, recorded: o.adversarial ? `--adversarial ${o.adversarial} --pgd-eps ${o.pgdEps} --pgd-steps ${o.pgdSteps}` : "" },
   ];
+}
+
+/** The strong trainer's options among the flags (the ones given only). */
+function strongOverrides(o: TrainFlags): StrongOverrides {
+  return {
+    ...(o.readoutHidden ? { hidden: o.readoutHidden } : {}),
+    ...(o.augment ? { augment: true } : {}),
+    ...(o.tableSlope ? { tableSlope: o.tableSlope } : {}),
+    ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}),
+  };
 }
 
 export function registerTrain(program: Command): void {
@@ -147,7 +154,7 @@ ${SPEC_HELP}`,
           seed: opts.seed,
           budgetOps: opts.budgetOps,
           hidden: [opts.hidden],
-          strong: { ...(opts.readoutHidden ? { hidden: opts.readoutHidden } : {}), ...(opts.augment ? { augment: true } : {}), ...(opts.tableSlope ? { tableSlope: opts.tableSlope } : {}), ...(opts.labelSmoothing ? { labelSmoothing: opts.labelSmoothing } : {}), ...epochs },
+          strong: { ...strongOverrides(opts), ...epochs },
           dense: epochs,
           cnn: {
             filters: opts.filters,
