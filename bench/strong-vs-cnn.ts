@@ -142,8 +142,8 @@ function strongVariantModel(dataset: DatasetName, suffix: string, v: StrongVaria
  * 96 units at 24 epochs with label smoothing 0.1 or 0.2 or without).
  */
 const DEEP: Record<DatasetName, StrongVariant> = {
-  mnist: { budgetOps: 40000, strong: { hidden: 80, augment: true, epochs: 24 } },
-  "fashion-mnist": { budgetOps: 20000, strong: { hidden: 96, augment: true, labelSmoothing: 0.1, epochs: 24 } },
+  mnist: { budgetOps: 40000, strong: { hidden: [80], augment: true, epochs: 24 } },
+  "fashion-mnist": { budgetOps: 20000, strong: { hidden: [96], augment: true, labelSmoothing: 0.1, epochs: 24 } },
 };
 const strongDeepModel = (dataset: DatasetName) => strongVariantModel(dataset, "deep", DEEP[dataset]);
 

@@ -92,7 +92,7 @@ describe("strong network trainer", () => {
 
   it("a hidden read-out (--readout-hidden, --augment): strong features -> dense ReLU -> dense -> argmax, int8 agreeing with float", async () => {
     const linear = await tinyStrong(2);
-    const r = await trainModel({ ...tinyRequest(2), name: "tiny_strong_h", strong: { selectionImages: 800, epochs: 4, hidden: 16, augment: true } });
+    const r = await trainModel({ ...tinyRequest(2), name: "tiny_strong_h", strong: { selectionImages: 800, epochs: 4, hidden: [16], augment: true } });
     expect(r.metrics.details?.augment).toBe(true);
     expect(r.model.layers.map((l) => l.kind)).toEqual(["strong", "dense", "dense", "argmax"]);
     // the grown features (the linear read-out keeps those its pruning left), a whole number of
@@ -108,6 +108,18 @@ describe("strong network trainer", () => {
     const s = scoresAgainstFloat(r);
     expect(s.correlation).toBeGreaterThan(0.99);
     expect(s.p99Steps).toBeLessThan(3);
+  });
+
+  it("two hidden layers (--readout-hidden 16,8): features -> dense ReLU -> dense ReLU -> dense -> argmax, int8 agreeing with float", async () => {
+    const r = await trainModel({ ...tinyRequest(2), name: "tiny_strong_h2", strong: { selectionImages: 800, epochs: 4, hidden: [16, 8], augment: true } });
+    expect(r.model.layers.map((l) => l.kind)).toEqual(["strong", "dense", "dense", "dense", "argmax"]);
+    expect(r.model.layers.slice(1, 4).map((l) => (l as { units: number }).units)).toEqual([16, 8, 10]);
+    expect(r.model.description).toContain("2 dense int8 ReLU hidden layers of 16 then 8 units");
+    const features = (r.model.layers[0] as { neurons: unknown[] }).neurons.length;
+    expect(r.metrics.details?.readout).toBe(`dense ${features}-16-8-10 (ReLU)`);
+    expect(r.metrics.plan.ops.macs).toBe(features * 16 + 16 * 8 + 8 * 10);
+    expect(r.metrics.accuracy.int8Test).toBeGreaterThan(70);
+    expect(r.metrics.accuracy.int8FloatAgreement).toBeGreaterThan(90);
   });
 
   it("steep tables (--table-slope): literals saturate within 128/s of the threshold, so interval bounds certify where slope 1 cannot", async () => {
@@ -218,7 +230,7 @@ describe("strongnet train", () => {
     const missing = cli("-o", out);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("--dataset");
-    for (const [flag, args] of [["--readout-hidden", ["--readout-hidden", "0"]], ["--readout-hidden", ["--arch", "dense-mlp", "--readout-hidden", "16"]], ["--table-slope", ["--arch", "cnn", "--table-slope", "8"]], ["--table-slope", ["--table-slope", "0"]], ["--label-smoothing", ["--readout-hidden", "8", "--label-smoothing", "0.7"]], ["--label-smoothing", ["--label-smoothing", "0.1"]], ["--label-smoothing", ["--arch", "cnn", "--label-smoothing", "0.1"]]] as const) {
+    for (const [flag, args] of [["--readout-hidden", ["--readout-hidden", "0"]], ["--readout-hidden", ["--readout-hidden", "16,0"]], ["--readout-hidden", ["--readout-hidden", "16,,8"]], ["--readout-hidden", ["--arch", "dense-mlp", "--readout-hidden", "16"]], ["--table-slope", ["--arch", "cnn", "--table-slope", "8"]], ["--table-slope", ["--table-slope", "0"]], ["--label-smoothing", ["--readout-hidden", "8", "--label-smoothing", "0.7"]], ["--label-smoothing", ["--label-smoothing", "0.1"]], ["--label-smoothing", ["--arch", "cnn", "--label-smoothing", "0.1"]]] as const) {
       const r = cli("--dataset", "mnist", "-o", out, ...args);
       expect(r.status, args.join(" ")).toBe(2);
       expect(r.stderr).toContain(flag);

@@ -57,7 +57,7 @@ export type StrongOverrides = Partial<
 export function strongTrainFlags(budgetOps: number, o: StrongOverrides): { flag: string; value?: unknown; words: string }[] {
   return [
     { flag: "--budget-ops", value: budgetOps, words: `--budget-ops ${budgetOps}` },
-    { flag: "--readout-hidden", value: o.hidden, words: o.hidden ? `--readout-hidden ${o.hidden}` : "" },
+    { flag: "--readout-hidden", value: o.hidden, words: o.hidden?.length ? `--readout-hidden ${o.hidden.join(",")}` : "" },
     { flag: "--augment", value: o.augment, words: o.augment ? "--augment" : "" },
     { flag: "--table-slope", value: o.tableSlope, words: o.tableSlope ? `--table-slope ${o.tableSlope}` : "" },
     { flag: "--label-smoothing", value: o.labelSmoothing, words: o.labelSmoothing ? `--label-smoothing ${o.labelSmoothing}` : "" },

@@ -64,11 +64,12 @@ export interface StrongOptions {
   /** read-out training epochs (default 30; 20 with a hidden layer; with `augment` 6, or 8 with a hidden layer) */
   epochs?: number;
   /**
-   * ReLU units of a dense int8 hidden layer between the features and the classes (default 0:
-   * the sparse linear read-out). The features get the same share of `budgetOps` either way; the
-   * hidden read-out's MACs (features x hidden + hidden x classes) come on top of the budget.
+   * ReLU units of each dense int8 hidden layer between the features and the classes (default
+   * none: the sparse linear read-out), e.g. [96] or [96, 32]. The features get the same share of
+   * `budgetOps` either way; the hidden read-out's MACs (features x hidden + ... + last hidden x
+   * classes) come on top of the budget.
    */
-  hidden?: number;
+  hidden?: number[];
   /**
    * train the read-out also on every fit image shifted one pixel up, down, left and right
    * (src/train/augment.ts; 5x the read-out's training images, nothing changes at inference)
@@ -173,7 +174,7 @@ export async function growFeatures(splits: DatasetSplits, opts: StrongOptions, p
   // a hidden read-out reads whole 4-input words, so it runs on the blocked dense kernel
   // (src/kinds/dense.ts, packsIntoBlocks): the last 0-3 grown features are left out
   const words = grownNeurons.length >= 4 ? grownNeurons.length - (grownNeurons.length % 4) : grownNeurons.length;
-  const neurons = opts.hidden ? grownNeurons.slice(0, words) : grownNeurons;
+  const neurons = opts.hidden?.length ? grownNeurons.slice(0, words) : grownNeurons;
   const set = flattenCandidates(neurons);
   progress({ stage: "features of all images", done: 0, total: 3 });
   // the read-out's training images: the fit split, with its shifted copies when augmenting
@@ -191,7 +192,7 @@ export async function growFeatures(splits: DatasetSplits, opts: StrongOptions, p
 async function train(splits: DatasetSplits, opts: StrongOptions, pool: Pool): Promise<TrainResult & { grown: number }> {
   const progress = opts.onProgress ?? (() => {});
   const g = await growFeatures(splits, opts, pool);
-  if (opts.hidden) return trainHiddenReadout(g, splits, opts);
+  if (opts.hidden?.length) return trainHiddenReadout(g, splits, opts);
   const { readoutFit, h, w, ch, classes, levels, thresholds, tables, types, fixedOps, spent, neurons, fFit, fVal, fTest } = g;
   const termBudget = Math.max(classes, opts.budgetOps - fixedOps - spent);
   const termsPerClass = Math.max(1, Math.min(neurons.length, Math.floor(termBudget / classes)));
@@ -281,7 +282,8 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
   const progress = opts.onProgress ?? (() => {});
   const { h, w, ch, classes, tables, featureBudget, neurons, fFit, fVal, fTest } = g;
   const epochs = opts.epochs ?? (opts.augment ? 8 : 20); // augmented: 5x the images per epoch
-  const dims = [neurons.length, opts.hidden!, classes];
+  const hidden = opts.hidden!;
+  const dims = [neurons.length, ...hidden, classes];
   const labelSmoothing = opts.labelSmoothing ?? 0;
   const mlp = trainMlp(fFit, g.readoutFit.labels, dims, {
     epochs, learningRate: 0.05, l2: 1e-4, seed: opts.seed, labelSmoothing,
@@ -295,7 +297,7 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
     description:
       `Strong-neuron network grown by strongnet train (constructive, feature budget ${featureBudget} ops) on ${opts.datasetLabel}: ` +
       `${neurons.length} shift-invariant contour-fragment neurons (max over shifts of min over ink/no-ink literals), ` +
-      `a dense int8 ReLU hidden layer of ${opts.hidden} units, a dense int8 layer per class, argmax.`,
+      `${hidden.length === 1 ? "a dense int8 ReLU hidden layer" : `${hidden.length} dense int8 ReLU hidden layers`} of ${hidden.join(" then ")} units, a dense int8 layer per class, argmax.`,
     input: { shape: [h, w, ch] },
     maxLiterals: 16,
     tables: tables.map(encodeInt8),

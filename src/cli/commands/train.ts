@@ -15,7 +15,7 @@ interface TrainFlags {
   out: string;
   name?: string;
   hidden: number;
-  readoutHidden?: number;
+  readoutHidden?: number[];
   augment?: boolean;
   tableSlope?: number;
   labelSmoothing?: number;
@@ -35,13 +35,15 @@ function oneOf<T extends string>(option: string, values: readonly T[]) {
   };
 }
 
-/** "8,16" -> [8, 16] */
-function filterList(value: string): number[] {
-  const list = value.split(",").map((v) => Number(v.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 256)) {
-    throw new InvalidArgumentError(`--filters must be comma-separated counts 1..256 (e.g. 8,16), got "${value}"`);
-  }
-  return list;
+/** A comma-separated list of counts 1..max: "8,16" -> [8, 16]. */
+function countList(option: string, max: number, example: string) {
+  return (value: string): number[] => {
+    const list = value.split(",").map((v) => (v.trim() === "" ? NaN : Number(v)));
+    if (list.some((n) => !Number.isInteger(n) || n < 1 || n > max)) {
+      throw new InvalidArgumentError(`${option} must be comma-separated counts 1..${max} (e.g. ${example}), got "${value}"`);
+    }
+    return list;
+  };
 }
 
 /** A label smoothing strength: more than 0, at most 0.5 (half the target off the label). */
@@ -91,11 +93,11 @@ export function registerTrain(program: Command): void {
     .option("-a, --arch <arch>", `architecture: ${ARCHS.join(" | ")}`, oneOf("--arch", ARCHS), "strong")
     .option("--budget-ops <n>", "strong: planned operations per inference to spend (lookups + min/max + MACs + ...)", positiveInt("--budget-ops"), DEFAULT_BUDGET_OPS)
     .option("--hidden <n>", "dense-mlp: hidden units", positiveInt("--hidden"), 128)
-    .option("--readout-hidden <n>", "strong: a dense int8 ReLU hidden layer of n units between the features and the classes, instead of the sparse linear read-out (its MACs come on top of --budget-ops)", positiveInt("--readout-hidden"))
+    .option("--readout-hidden <list>", "strong: dense int8 ReLU hidden layers between the features and the classes, their units comma-separated (96, or 96,32 for two), instead of the sparse linear read-out (their MACs come on top of --budget-ops)", countList("--readout-hidden", 4096, "96 or 96,32"))
     .option("--augment", "strong: train the read-out also on every training image shifted one pixel up, down, left and right (5x the images; nothing changes at inference)")
     .option("--table-slope <s>", "strong: slope of the ink / no-ink literal tables (default 1); a steep slope (8) saturates the literals away from the ink threshold, so small pixel perturbations move fewer features (docs/training.md, \"Robust tables\")", positiveInt("--table-slope"))
     .option("--label-smoothing <s>", "strong --readout-hidden: train the hidden read-out on smoothed targets, 1 - s on the label and s / classes on every class (e.g. 0.1; default none)", labelSmoothing)
-    .option("--filters <list>", "cnn: filters of each conv-pool stage, comma-separated", filterList, [8, 16])
+    .option("--filters <list>", "cnn: filters of each conv-pool stage, comma-separated", countList("--filters", 256, "8,16"), [8, 16])
     .option("--epochs <n>", "training epochs: cnn (default 3), dense-mlp (20), strong: the read-out's (30; 20 with --readout-hidden; 6, or 8 with --readout-hidden, with --augment)", positiveInt("--epochs"))
     .option("--adversarial <method>", "cnn: adversarial training; pgd = train on PGD examples (Madry et al.) instead of clean images", oneOf("--adversarial", ["pgd"] as const))
     .option("--pgd-eps <E>", "cnn --adversarial pgd: radius in int8 pixel units, E means E/255 (ramped up over the first 20% of steps)", pgdEps, 26)
