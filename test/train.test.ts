@@ -230,7 +230,7 @@ describe("strongnet train", () => {
     const missing = cli("-o", out);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("--dataset");
-    for (const [flag, args] of [["--readout-hidden", ["--readout-hidden", "0"]], ["--readout-hidden", ["--readout-hidden", "16,0"]], ["--readout-hidden", ["--readout-hidden", "16,,8"]], ["--readout-hidden", ["--arch", "dense-mlp", "--readout-hidden", "16"]], ["--table-slope", ["--arch", "cnn", "--table-slope", "8"]], ["--table-slope", ["--table-slope", "0"]], ["--label-smoothing", ["--readout-hidden", "8", "--label-smoothing", "0.7"]], ["--label-smoothing", ["--label-smoothing", "0.1"]], ["--label-smoothing", ["--arch", "cnn", "--label-smoothing", "0.1"]]] as const) {
+    for (const [flag, args] of [["--readout-hidden", ["--readout-hidden", "0"]], ["--readout-hidden", ["--readout-hidden", "16,0"]], ["--readout-hidden", ["--readout-hidden", "16,,8"]], ["--readout-hidden", ["--arch", "dense-mlp", "--readout-hidden", "16"]], ["--table-slope", ["--arch", "cnn", "--table-slope", "8"]], ["--table-slope", ["--table-slope", "0"]], ["--label-smoothing", ["--readout-hidden", "8", "--label-smoothing", "0.7"]], ["--label-smoothing", ["--label-smoothing", "0.1"]], ["--label-smoothing", ["--arch", "cnn", "--label-smoothing", "0.1"]], ["--readout-learning-rate", ["--readout-hidden", "8", "--readout-learning-rate", "0"]], ["--readout-learning-rate", ["--readout-learning-rate", "0.01"]]] as const) {
       const r = cli("--dataset", "mnist", "-o", out, ...args);
       expect(r.status, args.join(" ")).toBe(2);
       expect(r.stderr).toContain(flag);

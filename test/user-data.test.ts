@@ -179,14 +179,26 @@ describe("strongnet train on user data", () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it("--label-smoothing reaches the hidden read-out and the reproducing command", () => {
-    const out = join(dir, "digits_smooth.json");
-    const r = cli("train", "--dataset", csv, "--budget-ops", "1500", "--readout-hidden", "8", "--label-smoothing", "0.1", "--epochs", "10", "--threads", "1", "-o", out);
-    expect(r.status, r.stderr).toBe(0);
-    const metrics = JSON.parse(readFileSync(join(dir, "digits_smooth.metrics.json"), "utf8"));
-    expect(metrics.details.labelSmoothing).toBe(0.1);
-    expect(metrics.command).toBe(`strongnet train --dataset ${csv} --arch strong --budget-ops 1500 --readout-hidden 8 --label-smoothing 0.1 --epochs 10 --seed 1 -o ${out}`);
-    expect(JSON.parse(readFileSync(out, "utf8")).metadata.builtBy).toBe(metrics.command);
+  it("--label-smoothing, --readout-learning-rate and a two-layer --readout-hidden reach the read-out and the reproducing command", () => {
+    const train = (file: string, ...flags: string[]) => {
+      const out = join(dir, `${file}.json`);
+      const r = cli("train", "--dataset", csv, "--budget-ops", "1500", "--readout-hidden", "8,4", "--label-smoothing", "0.1", ...flags, "--epochs", "10", "--threads", "1", "-o", out);
+      expect(r.status, r.stderr).toBe(0);
+      const metrics = JSON.parse(readFileSync(join(dir, `${file}.metrics.json`), "utf8"));
+      const model = JSON.parse(readFileSync(out, "utf8"));
+      return { out, metrics, model, weights: model.layers.filter((l: { kind: string }) => l.kind === "dense").map((l: { weights: string }) => l.weights) };
+    };
+    const slow = train("digits_smooth", "--readout-learning-rate", "0.02");
+    expect(slow.metrics.details.labelSmoothing).toBe(0.1);
+    expect(slow.metrics.details.readoutLearningRate).toBe(0.02);
+    expect(slow.metrics.details.readout).toMatch(/^dense \d+-8-4-\d+ \(ReLU\)$/);
+    expect(slow.metrics.command).toBe(`strongnet train --dataset ${csv} --arch strong --budget-ops 1500 --readout-hidden 8,4 --label-smoothing 0.1 --readout-learning-rate 0.02 --epochs 10 --seed 1 -o ${slow.out}`);
+    expect(slow.model.metadata.builtBy).toBe(slow.metrics.command);
+    // the default is 0.05: giving it changes nothing, another rate changes the weights
+    const byDefault = train("digits_smooth_default");
+    expect(byDefault.metrics.details.readoutLearningRate).toBe(0.05);
+    expect(train("digits_smooth_05", "--readout-learning-rate", "0.05").weights).toEqual(byDefault.weights);
+    expect(slow.weights).not.toEqual(byDefault.weights);
   });
 
   it("trains a strong model from CSV (CLI): the test count, the SPEC and the int8 rule are in the metadata", () => {

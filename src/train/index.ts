@@ -45,7 +45,7 @@ export interface TrainRequest {
 }
 
 export type StrongOverrides = Partial<
-  Pick<StrongOptions, "selectionImages" | "epochs" | "radii" | "step" | "featureShare" | "levels" | "thresholds" | "scales" | "rounds" | "costAware" | "hidden" | "augment" | "tableSlope" | "labelSmoothing">
+  Pick<StrongOptions, "selectionImages" | "epochs" | "radii" | "step" | "featureShare" | "levels" | "thresholds" | "scales" | "rounds" | "costAware" | "hidden" | "augment" | "tableSlope" | "labelSmoothing" | "readoutLearningRate">
 >;
 
 /**
@@ -61,6 +61,7 @@ export function strongTrainFlags(budgetOps: number, o: StrongOverrides): { flag:
     { flag: "--augment", value: o.augment, words: o.augment ? "--augment" : "" },
     { flag: "--table-slope", value: o.tableSlope, words: o.tableSlope ? `--table-slope ${o.tableSlope}` : "" },
     { flag: "--label-smoothing", value: o.labelSmoothing, words: o.labelSmoothing ? `--label-smoothing ${o.labelSmoothing}` : "" },
+    { flag: "--readout-learning-rate", value: o.readoutLearningRate, words: o.readoutLearningRate ? `--readout-learning-rate ${o.readoutLearningRate}` : "" },
   ];
 }
 

@@ -80,6 +80,11 @@ export interface StrongOptions {
    * s / classes on every class (docs/training.md, "Deeper strong networks")
    */
   labelSmoothing?: number;
+  /**
+   * the hidden read-out's initial SGD learning rate (default 0.05), decayed to 0 by a cosine
+   * schedule over the epochs
+   */
+  readoutLearningRate?: number;
   threads?: number;
   onProgress?: OnProgress;
 }
@@ -285,8 +290,9 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
   const hidden = opts.hidden!;
   const dims = [neurons.length, ...hidden, classes];
   const labelSmoothing = opts.labelSmoothing ?? 0;
+  const learningRate = opts.readoutLearningRate ?? 0.05;
   const mlp = trainMlp(fFit, g.readoutFit.labels, dims, {
-    epochs, learningRate: 0.05, l2: 1e-4, seed: opts.seed, labelSmoothing,
+    epochs, learningRate, l2: 1e-4, seed: opts.seed, labelSmoothing,
     onEpoch: (e) => progress({ stage: "train hidden read-out", done: e + 1, total: epochs }),
   });
   const { layers, logitScale } = quantizeMlpLayers(mlp, fFit, { input: "features", inputScale: FEATURE_SCALE });
@@ -305,7 +311,7 @@ function trainHiddenReadout(g: Grown, splits: DatasetSplits, opts: StrongOptions
     output: "class",
     metadata: { outputQuantization: { scale: logitScale, zeroPoint: 0 } },
   };
-  return resultOf(g, splits, opts, model, { mlp, fVal, fTest }, { readout: `dense ${dims.join("-")} (ReLU)`, readoutEpochs: epochs, labelSmoothing });
+  return resultOf(g, splits, opts, model, { mlp, fVal, fTest }, { readout: `dense ${dims.join("-")} (ReLU)`, readoutEpochs: epochs, readoutLearningRate: learningRate, labelSmoothing });
 }
 
 function shared(bytes: number): SharedArrayBuffer {

@@ -19,6 +19,7 @@ interface TrainFlags {
   augment?: boolean;
   tableSlope?: number;
   labelSmoothing?: number;
+  readoutLearningRate?: number;
   filters: number[];
   epochs?: number;
   adversarial?: "pgd";
@@ -53,6 +54,13 @@ function labelSmoothing(value: string): number {
   return s;
 }
 
+/** A learning rate: more than 0, at most 1. */
+function learningRate(value: string): number {
+  const r = Number(value);
+  if (value.trim() === "" || !Number.isFinite(r) || r <= 0 || r > 1) throw new InvalidArgumentError(`--readout-learning-rate must be a number in (0, 1], got "${value}"`);
+  return r;
+}
+
 function pgdEps(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 255) throw new InvalidArgumentError(`--pgd-eps must be an integer 1..255 (int8 pixel units, E/255), got "${value}"`);
@@ -81,6 +89,7 @@ function strongOverrides(o: TrainFlags): StrongOverrides {
     ...(o.augment ? { augment: true } : {}),
     ...(o.tableSlope ? { tableSlope: o.tableSlope } : {}),
     ...(o.labelSmoothing ? { labelSmoothing: o.labelSmoothing } : {}),
+    ...(o.readoutLearningRate ? { readoutLearningRate: o.readoutLearningRate } : {}),
   };
 }
 
@@ -97,6 +106,7 @@ export function registerTrain(program: Command): void {
     .option("--augment", "strong: train the read-out also on every training image shifted one pixel up, down, left and right (5x the images; nothing changes at inference)")
     .option("--table-slope <s>", "strong: slope of the ink / no-ink literal tables (default 1); a steep slope (8) saturates the literals away from the ink threshold, so small pixel perturbations move fewer features (docs/training.md, \"Robust tables\")", positiveInt("--table-slope"))
     .option("--label-smoothing <s>", "strong --readout-hidden: train the hidden read-out on smoothed targets, 1 - s on the label and s / classes on every class (e.g. 0.1; default none)", labelSmoothing)
+    .option("--readout-learning-rate <r>", "strong --readout-hidden: the hidden read-out's initial SGD learning rate, decayed to 0 by a cosine schedule (default 0.05)", learningRate)
     .option("--filters <list>", "cnn: filters of each conv-pool stage, comma-separated", countList("--filters", 256, "8,16"), [8, 16])
     .option("--epochs <n>", "training epochs: cnn (default 3), dense-mlp (20), strong: the read-out's (30; 20 with --readout-hidden; 6, or 8 with --readout-hidden, with --augment)", positiveInt("--epochs"))
     .option("--adversarial <method>", "cnn: adversarial training; pgd = train on PGD examples (Madry et al.) instead of clean images", oneOf("--adversarial", ["pgd"] as const))
@@ -141,7 +151,9 @@ ${SPEC_HELP}`,
       for (const { arch, flag, given } of flags) {
         if (given !== undefined && opts.arch !== arch) throw new InvalidArgumentError(`${flag} applies to --arch ${arch} only, got --arch ${opts.arch}`);
       }
-      if (opts.labelSmoothing !== undefined && !opts.readoutHidden) throw new InvalidArgumentError("--label-smoothing applies to the hidden read-out only: give --readout-hidden too");
+      for (const [flag, given] of [["--label-smoothing", opts.labelSmoothing], ["--readout-learning-rate", opts.readoutLearningRate]] as const) {
+        if (given !== undefined && !opts.readoutHidden) throw new InvalidArgumentError(`${flag} applies to the hidden read-out only: give --readout-hidden too`);
+      }
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
         ...flags.flatMap(({ arch, recorded }) => (arch === opts.arch && recorded ? [recorded] : [])),
         ...(opts.epochs ? [`--epochs ${opts.epochs}`] : []), `--seed ${opts.seed}`, `-o ${opts.out}`].join(" ");
