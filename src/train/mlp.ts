@@ -149,13 +149,13 @@ export function trainMlp(x: Float32Array, labels: Uint8Array, dims: number[], op
               const dv = d[o]!;
               for (let j = 0; j < din; j++) dprev[j]! += dv * W[j * dout + o]!;
             }
-            // ReLU (and the cap): no gradient where the unit is off (or dropped) or saturated
+            // ReLU (and the cap): no gradient where the unit is off (or dropped) or saturated. A
+            // kept unit was scaled by dropout: so is its gradient, and its cap as forward stored
+            // it (without dropout the scale is 1 and the cap compared as it is: exact)
             const cap = opts.caps?.[l - 1];
-            if (drop) {
-              // a kept unit was scaled: so is its gradient, and its cap (as forward stored it)
-              const saturated = cap === undefined ? Infinity : Math.fround(cap * drop.keptScale);
-              for (let j = 0; j < din; j++) dprev[j] = a[j]! <= 0 || a[j]! >= saturated ? 0 : dprev[j]! * drop.keptScale;
-            } else for (let j = 0; j < din; j++) if (a[j]! <= 0 || (cap !== undefined && a[j]! >= cap)) dprev[j] = 0;
+            const scale = drop?.keptScale ?? 1;
+            const saturated = cap === undefined ? Infinity : drop ? Math.fround(cap * scale) : cap;
+            for (let j = 0; j < din; j++) dprev[j] = a[j]! <= 0 || a[j]! >= saturated ? 0 : dprev[j]! * scale;
           }
         }
       }
