@@ -50,18 +50,19 @@ export type StrongOverrides = Partial<
 
 /**
  * The `strongnet train` flags that give these strong options, in the CLI's order (builtBy's
- * reproducing command, the bench's row sources): `value` is the option itself, `words` the
- * flag and its value, empty when the option is off. `--epochs` is not among them: it is shared
- * by every architecture.
+ * reproducing command, the bench's row sources): `value` is the option when it is set (none for
+ * `--budget-ops`, which always has one), `words` the flag and its value, empty when the option
+ * is off, and `hiddenReadoutOnly` marks the options of the hidden read-out. `--epochs` is not
+ * among them: it is shared by every architecture.
  */
-export function strongTrainFlags(budgetOps: number, o: StrongOverrides): { flag: string; value?: unknown; words: string }[] {
+export function strongTrainFlags(budgetOps: number, o: StrongOverrides): { flag: string; value?: unknown; words: string; hiddenReadoutOnly?: true }[] {
   return [
-    { flag: "--budget-ops", value: budgetOps, words: `--budget-ops ${budgetOps}` },
+    { flag: "--budget-ops", words: `--budget-ops ${budgetOps}` },
     { flag: "--readout-hidden", value: o.hidden, words: o.hidden?.length ? `--readout-hidden ${o.hidden.join(",")}` : "" },
     { flag: "--augment", value: o.augment, words: o.augment ? "--augment" : "" },
     { flag: "--table-slope", value: o.tableSlope, words: o.tableSlope ? `--table-slope ${o.tableSlope}` : "" },
-    { flag: "--label-smoothing", value: o.labelSmoothing, words: o.labelSmoothing ? `--label-smoothing ${o.labelSmoothing}` : "" },
-    { flag: "--readout-learning-rate", value: o.readoutLearningRate, words: o.readoutLearningRate ? `--readout-learning-rate ${o.readoutLearningRate}` : "" },
+    { flag: "--label-smoothing", value: o.labelSmoothing, words: o.labelSmoothing ? `--label-smoothing ${o.labelSmoothing}` : "", hiddenReadoutOnly: true },
+    { flag: "--readout-learning-rate", value: o.readoutLearningRate, words: o.readoutLearningRate ? `--readout-learning-rate ${o.readoutLearningRate}` : "", hiddenReadoutOnly: true },
   ];
 }
 

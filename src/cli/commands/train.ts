@@ -70,12 +70,11 @@ function pgdEps(value: string): number {
 /**
  * The options that belong to one architecture: `given` is the value when the user gave it (a
  * defaulted option has none, so it never conflicts), `recorded` its words in the reproducing
- * command (builtBy), empty when it is left out.
+ * command (builtBy), empty when it is left out; `hiddenReadoutOnly` ones need --readout-hidden.
  */
-function archFlags(o: TrainFlags): { arch: Arch; flag: string; given?: unknown; recorded: string }[] {
+function archFlags(o: TrainFlags, strong: StrongOverrides): { arch: Arch; flag: string; given?: unknown; recorded: string; hiddenReadoutOnly?: true }[] {
   return [
-    // --budget-ops has a default, so it is never "given" and never conflicts
-    ...strongTrainFlags(o.budgetOps, strongOverrides(o)).map(({ flag, value, words }) => ({ arch: "strong" as const, flag, given: flag === "--budget-ops" ? undefined : value, recorded: words })),
+    ...strongTrainFlags(o.budgetOps, strong).map(({ flag, value, words, hiddenReadoutOnly }) => ({ arch: "strong" as const, flag, given: value, recorded: words, hiddenReadoutOnly })),
     { arch: "dense-mlp", flag: "--hidden", recorded: `--hidden ${o.hidden}` },
     { arch: "cnn", flag: "--filters", recorded: `--filters ${o.filters.join(",")}` },
     { arch: "cnn", flag: "--adversarial", given: o.adversarial, recorded: o.adversarial ? `--adversarial ${o.adversarial} --pgd-eps ${o.pgdEps} --pgd-steps ${o.pgdSteps}` : "" },
@@ -147,12 +146,13 @@ ${SPEC_HELP}`,
     .action(async (opts: TrainFlags) => {
       const name = opts.name ?? modelNameFor(opts.out);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError(`--name must be a C identifier, got "${name}"`);
-      const flags = archFlags(opts);
+      const strong = strongOverrides(opts);
+      const flags = archFlags(opts, strong);
       for (const { arch, flag, given } of flags) {
         if (given !== undefined && opts.arch !== arch) throw new InvalidArgumentError(`${flag} applies to --arch ${arch} only, got --arch ${opts.arch}`);
       }
-      for (const [flag, given] of [["--label-smoothing", opts.labelSmoothing], ["--readout-learning-rate", opts.readoutLearningRate]] as const) {
-        if (given !== undefined && !opts.readoutHidden) throw new InvalidArgumentError(`${flag} applies to the hidden read-out only: give --readout-hidden too`);
+      for (const { flag, given, hiddenReadoutOnly } of flags) {
+        if (given !== undefined && hiddenReadoutOnly && !opts.readoutHidden) throw new InvalidArgumentError(`${flag} applies to the hidden read-out only: give --readout-hidden too`);
       }
       const command = ["strongnet train", `--dataset ${opts.dataset}`, ...(opts.test ? [`--test ${opts.test}`] : []), `--arch ${opts.arch}`,
         ...flags.flatMap(({ arch, recorded }) => (arch === opts.arch && recorded ? [recorded] : [])),
@@ -168,7 +168,7 @@ ${SPEC_HELP}`,
           seed: opts.seed,
           budgetOps: opts.budgetOps,
           hidden: [opts.hidden],
-          strong: { ...strongOverrides(opts), ...epochs },
+          strong: { ...strong, ...epochs },
           dense: epochs,
           cnn: {
             filters: opts.filters,
