@@ -77,7 +77,7 @@ const md = `# Active-inputs dense kernel against the blocked dense kernel
 
 Measured ${new Date().toISOString().slice(0, 10)} with \`npx tsx bench/dense-active.ts --images ${IMAGES}\`: QEMU -icount instructions per
 inference of the whole model, every output bit-exact with the reference. A dense layer that reads strong neurons lists
-the inputs that are not -128 and multiplies only those (src/kinds/dense.ts, readsMostlyOff); "blocked" is the same model
+the inputs that are not -128 and multiplies only those (src/kinds/dense.ts, takesActiveInputs); "blocked" is the same model
 with that layer on the blocked kernel. Images: ${IMAGES} official test images. Synthetic max: the slowest of 8 synthetic
 vectors (constant -128 / 0 / 127 images and random ones), where far more features are on than in real images: the
 active-inputs kernel's cost grows with the inputs that are on, the blocked kernel's does not.

@@ -18,7 +18,7 @@ export interface DenseLayer extends LayerCommon {
   requant: Requant;
   perChannel?: PerChannel;
   activation?: number;
-  /** runs on the active-inputs kernel (see readsMostlyOff) */
+  /** runs on the active-inputs kernel (see takesActiveInputs) */
   activeInputs: boolean;
 }
 
@@ -52,7 +52,7 @@ export const dense = defineKind<DenseLayer>()({
       requant: spec.requant,
       perChannel,
       activation: spec.activation,
-      activeInputs: readsMostlyOff(ctx.inputKind) && inputSize <= ACTIVE_MAX_INPUTS,
+      activeInputs: takesActiveInputs(ctx.inputKind, inputSize),
       outputShape: [1, 1, spec.units],
     };
   },
@@ -178,13 +178,14 @@ export const ACTIVE_MAX_INPUTS = 8192;
 
 /**
  * Whether a dense layer runs on the active-inputs kernel, which lists the inputs that are not -128
- * and multiplies only those: when it reads a layer whose outputs are mostly -128. Its cost grows
- * with the inputs that are on: on the test images of the deep strong networks (30-50% on) the
- * whole model takes 0.4-0.8x the instructions it takes with the blocked kernel on M0-M7, and on
- * synthetic inputs with most features on it can take more (bench/results/dense-active.md).
+ * and multiplies only those: when it reads a layer whose outputs are mostly -128, and has at most
+ * ACTIVE_MAX_INPUTS inputs. Its cost grows with the inputs that are on: on the test images of
+ * the deep strong networks (30-50% on) the whole model takes 0.4-0.8x the instructions it takes
+ * with the blocked kernel on M0-M7, and on synthetic inputs with most features on it can take
+ * more (bench/results/dense-active.md).
  */
-export function readsMostlyOff(inputKind: string | undefined): boolean {
-  return inputKind !== undefined && MOSTLY_OFF_KINDS.has(inputKind);
+export function takesActiveInputs(inputKind: string | undefined, inputs: number): boolean {
+  return inputKind !== undefined && MOSTLY_OFF_KINDS.has(inputKind) && inputs <= ACTIVE_MAX_INPUTS;
 }
 
 /** The weights as the active-inputs kernel reads them: per block of eight units (zero-padded), per input, W[k][i] + 128. */

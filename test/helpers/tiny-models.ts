@@ -93,7 +93,7 @@ export function forEachPoint(lo: ArrayLike<number>, hi: ArrayLike<number>, visit
  * that is -128 below a threshold (so about three in four are off on random inputs), one of them
  * through the identity -> dense `units` (random weights with all-extreme rows, per-channel
  * requantization if asked) -> dense 10 -> argmax. The first dense layer runs on the active-inputs
- * kernel (src/kinds/dense.ts, readsMostlyOff).
+ * kernel (src/kinds/dense.ts, takesActiveInputs).
  */
 export function strongDenseModel(seed: number, inputs: number, neurons: number, units: number, perChannel: boolean): ModelFileInput {
   const rng = new Rng(seed);
